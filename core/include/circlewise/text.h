@@ -1,0 +1,20 @@
+#pragma once
+// Small text helpers shared by the parsers: trimming, UTF-8 checks, quoting values in messages.
+#include <string>
+#include <string_view>
+
+namespace circlewise {
+
+std::string_view trim(std::string_view s);
+
+// nullptr when `s` is valid UTF-8 without NUL bytes, else a short reason for an error message.
+const char* check_text(std::string_view s);
+
+// The value as it should appear in an error message: quoted, cut to 40 characters, with
+// control and non-UTF-8 bytes escaped so the message itself stays printable.
+std::string quote_value(std::string_view s);
+
+// Shortest decimal text that reads back as the same double ("19.99", not "19.989999999999998").
+std::string format_number(double v);
+
+}  // namespace circlewise
