@@ -1,0 +1,235 @@
+// circlewise — public API. Every method that takes options validates them and throws an `Error`
+// naming the option and its allowed range; every parse error names the line and column. After
+// any error the module keeps working.
+
+// ───────────────────────────── Loading ─────────────────────────────
+
+/**
+ * Loads the WebAssembly module and returns the API. Called without options, the module is
+ * loaded once and shared. Works in browser pages, module Workers, Vite builds and Node ≥ 20.
+ * @param options Passed to the Emscripten factory, e.g. `{ locateFile }` or `{ wasmBinary }`.
+ * @throws Error when the environment has no `crypto.getRandomValues`.
+ */
+export function load(options?: ModuleOptions): Promise<Circlewise>;
+
+/**
+ * Starts a module Worker running circlewise. The returned client has the same methods as
+ * {@link Circlewise}, each returning a promise; datasets stay inside the worker and come back
+ * as {@link RemoteDataset}s. Use it in pages so that large files never freeze the page.
+ */
+export function loadInWorker(options?: { worker?: Worker }): Promise<WorkerCirclewise>;
+
+export interface ModuleOptions {
+  locateFile?: (path: string, prefix: string) => string;
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  [key: string]: unknown;
+}
+
+// ───────────────────────────── Event log ─────────────────────────────
+
+/** The event names the analyses understand; any other name is kept and reported as custom. */
+export type KnownEvent =
+  | 'view' | 'click' | 'enroll' | 'purchase' | 'complete' | 'share' | 'join' | 'leave' | 'refund';
+
+/** Names of the input's columns (CSV) or keys (JSON) for each event field. */
+export interface EventColumns {
+  /** Learner id (required). Default `"user_id"`. */
+  user_id?: string;
+  /** Course/product id; empty for events about no course, such as `join`. Default `"item_id"`. */
+  item_id?: string;
+  /** Event name (required). Default `"event"`. */
+  event?: string;
+  /** ISO-8601 text or Unix seconds (required), 1970-01-01 to 2099-12-31. Default `"ts"`. */
+  ts?: string;
+  /** Money, a plain non-negative decimal. Default `"amount"`. */
+  amount?: string;
+  /** The community/channel the learner came through or belongs to. Default `"community"`. */
+  community?: string;
+  /** The learner whose invite or share brought this learner. Default `"referrer"`. */
+  referrer?: string;
+}
+
+export interface ReadOptions {
+  /** `"auto"` (default) detects JSON by a leading `[` or `{`. */
+  format?: 'auto' | 'csv' | 'json';
+  columns?: EventColumns;
+  /** `"fail"` (default) throws at the first bad row; `"skip"` skips, counts and itemises them. */
+  onBadRow?: 'fail' | 'skip';
+  /** CSV field delimiter, one character. Default `","`. */
+  delimiter?: string;
+  /** Refuse inputs with more events than this (default 50,000,000). */
+  maxEvents?: number;
+  /** Refuse fields longer than this many bytes (default 65,536): protects against binary files. */
+  maxFieldBytes?: number;
+  /** How many skipped rows are itemised in the report (all are counted). Default 1000. */
+  maxProblemDetails?: number;
+}
+
+export interface ReadProgress {
+  bytesRead: number;
+  /** Known for strings, bytes and Blobs/Files, or when given as `totalBytes`. */
+  totalBytes?: number;
+  events: number;
+}
+
+export interface StreamReadOptions extends ReadOptions {
+  /** Called after each chunk. */
+  onProgress?: (progress: ReadProgress) => void;
+  /** Bytes per chunk (default 1 MiB, minimum 1024). */
+  chunkSize?: number;
+  /** Size of a stream source, for progress reporting. */
+  totalBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** Anything `readEvents` can read from. */
+export type EventSource =
+  | string | ArrayBuffer | ArrayBufferView | Blob | ReadableStream<Uint8Array>
+  | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
+
+export interface RowProblem {
+  /** 1-based line where the row starts (JSON: line of the record's opening brace). */
+  line: number;
+  /** Column or field name; empty when the problem concerns the whole row. */
+  column: string;
+  /** Full message, e.g. `line 17, column "ts": "2024-13-01" is not a valid timestamp: month must be 01-12`. */
+  message: string;
+}
+
+/** What happened while reading: nothing is dropped without being counted here. */
+export interface IngestReport {
+  bytes: number;
+  /** Data rows / JSON records seen. */
+  records: number;
+  /** Rows kept as events. */
+  events: number;
+  skippedRows: number;
+  blankLines: number;
+  /** The first `maxProblemDetails` skipped rows. */
+  problems: RowProblem[];
+  /** Input columns that map to no event field. */
+  ignoredColumns: string[];
+}
+
+export interface CommunityTotals {
+  community: string;
+  /** Learners with at least one event in this community. */
+  members: number;
+  events: number;
+  purchases: number;
+  buyers: number;
+  /** Sum of purchase amounts, rounded to cents. */
+  revenue: number;
+  refunds: number;
+  netRevenue: number;
+}
+
+export interface DatasetSummary {
+  events: number;
+  /** Distinct learners with at least one event (a referrer alone does not count). */
+  users: number;
+  items: number;
+  communities: number;
+  referredUsers: number;
+  usersWithoutCommunity: number;
+  /** All nine known event types (possibly 0), then custom names seen. */
+  eventsByType: { event: string; count: number; known: boolean }[];
+  /** ISO-8601 UTC, null when empty. */
+  firstEvent: string | null;
+  lastEvent: string | null;
+  purchases: number;
+  buyers: number;
+  /** Sum of purchase amounts, rounded to cents. */
+  revenue: number;
+  /** Sum of refund amounts. */
+  refunds: number;
+  netRevenue: number;
+  /** Amounts on events other than purchase/refund (not counted as revenue). */
+  amountsOnOtherEvents: number;
+  /** By descending revenue. */
+  byCommunity: CommunityTotals[];
+  ingest: IngestReport;
+}
+
+/** Options of the synthetic course platform. Same seed, same platform, in Node, browsers and the CLI. */
+export interface PlatformOptions {
+  seed?: number;
+  /** Learners to simulate (1–10,000,000; default 2000). Ignored when `events` is set. */
+  learners?: number;
+  /** Courses (2–100,000; default 30). */
+  courses?: number;
+  /** Communities (1–1000; default 5). */
+  communities?: number;
+  /** Days simulated (1–3650; default 365). */
+  days?: number;
+  /** First day, `"YYYY-MM-DD"` (default `"2025-01-01"`). */
+  start?: string;
+  /** When > 0, exactly this many events (up to 50,000,000). */
+  events?: number;
+}
+
+/** The effects planted in a synthetic platform, for checking that analyses recover them. */
+export interface PlatformTruth {
+  /** [anchor, follow-up]: buyers of the anchor buy the follow-up with `bundleFollowProbability`. */
+  bundles: [string, string][];
+  bundleFollowProbability: number;
+  /** Probability of buying after enrolling, per community. */
+  communities: { community: string; purchaseProbability: number }[];
+  referredPurchaseMultiplier: number;
+  meanActiveDays: number;
+}
+
+/**
+ * A platform's event log, held by column inside the WASM module. Free it with `close()` when
+ * done (it is also freed when garbage-collected); you never call `.delete()`.
+ */
+export declare class Dataset {
+  /** Number of events. */
+  readonly size: number;
+  /** Present on generated platforms. */
+  readonly truth?: PlatformTruth;
+  readonly closed: boolean;
+  /** Learners, courses, communities, events by type, time range, revenue, per-community totals. */
+  summary(): DatasetSummary;
+  /** The ingest report (also in `summary().ingest`). */
+  readonly ingest: IngestReport;
+  /** The log as CSV with the default column names. */
+  toCSV(): string;
+  /** Frees the WASM memory now. Further use throws. Idempotent. */
+  close(): void;
+}
+
+export interface Circlewise {
+  /**
+   * Reads an event log (CSV with a header row, JSON array of objects, or NDJSON; UTF-8 with or
+   * without BOM; CRLF or LF) chunk by chunk, reporting progress. Never holds the whole input
+   * twice: only one chunk plus the columnar dataset.
+   * @throws Error naming line and column, e.g. `line 17, column "ts": "2024-13-01" is not a valid timestamp: month must be 01-12`;
+   *   missing/duplicate header columns; empty input; fields beyond `maxFieldBytes`.
+   */
+  readEvents(source: EventSource, options?: StreamReadOptions): Promise<Dataset>;
+  /** Synchronous `readEvents` for text or bytes already in memory. */
+  parseEvents(source: string | ArrayBuffer | ArrayBufferView, options?: ReadOptions): Dataset;
+  /** A synthetic course platform with planted effects (see {@link PlatformTruth}). */
+  generatePlatform(options?: PlatformOptions): Dataset;
+}
+
+// ───────────────────────────── Worker ─────────────────────────────
+
+/** A dataset living in the worker: the Dataset methods, returning promises. */
+export interface RemoteDataset {
+  readonly truth?: PlatformTruth;
+  summary(): Promise<DatasetSummary>;
+  toCSV(): Promise<string>;
+  close(): Promise<void>;
+  [method: string]: unknown;
+}
+
+export interface WorkerCirclewise {
+  readEvents(source: EventSource, options?: StreamReadOptions): Promise<RemoteDataset>;
+  parseEvents(source: string | ArrayBuffer | ArrayBufferView, options?: ReadOptions): Promise<RemoteDataset>;
+  generatePlatform(options?: PlatformOptions): Promise<RemoteDataset>;
+  /** Stops the worker; pending calls reject. */
+  terminate(): void;
+  [method: string]: unknown;
+}

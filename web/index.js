@@ -1,0 +1,32 @@
+// circlewise: the package entry. `load()` gives a Circlewise instance whose methods run in the
+// WASM module; `loadInWorker()` gives the same API running inside a module Worker.
+import { instantiate } from './module.js';
+import * as eventLog from './event_log.js';
+
+// Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
+// (added to Dataset). Adding a feature is one line here.
+const features = [eventLog];
+
+export class Circlewise {
+  #module;
+  constructor(module) { this.#module = module; }
+  /** @internal */
+  get module() { return this.#module; }
+}
+for (const f of features) {
+  Object.assign(Circlewise.prototype, f.methods ?? {});
+  Object.assign(eventLog.Dataset.prototype, f.datasetMethods ?? {});
+}
+
+let shared;
+/**
+ * Loads the WASM module (once per page/worker/process unless options are given) and returns
+ * the API. Options are passed to the Emscripten module factory (e.g. `locateFile`, `wasmBinary`).
+ */
+export function load(options) {
+  if (options) return instantiate(options).then((m) => new Circlewise(m));
+  return (shared ??= instantiate().then((m) => new Circlewise(m)).catch((e) => { shared = undefined; throw e; }));
+}
+
+export { Dataset } from './event_log.js';
+export { loadInWorker } from './worker_client.js';

@@ -1,0 +1,71 @@
+// Loading the WASM module in every environment we support: browser pages, module Workers,
+// bundlers (Vite) and Node 20. One artifact (built with ENVIRONMENT=web,worker); under Node the
+// .wasm bytes are read from disk and handed over, because Node's fetch cannot read file: URLs.
+import createCirclewiseModule from '../dist/circlewise.mjs';
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node &&
+  typeof window === 'undefined' && typeof importScripts === 'undefined' &&
+  typeof WorkerGlobalScope === 'undefined';
+
+export async function instantiate(options = {}) {
+  const opts = { ...options };
+  if (isNode && !opts.wasmBinary && !opts.instantiateWasm) {
+    const fsName = 'node:fs/promises'; // a variable keeps bundlers from resolving a Node builtin
+    const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName);
+    opts.wasmBinary = await readFile(new URL('../dist/circlewise.wasm', import.meta.url));
+  }
+  if (typeof globalThis.crypto?.getRandomValues !== 'function') {
+    // Privacy noise must come from a secure source; there is no weak fallback (see docs/privacy.md).
+    throw new Error('circlewise needs crypto.getRandomValues (a secure random source); this environment has none');
+  }
+  return createCirclewiseModule(opts);
+}
+
+// Calls into the module and turns anything thrown that is not an Error (a raw C++ exception
+// pointer, should one ever slip past the bindings) into an Error with a clear message.
+export function call(fn) {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof Error) throw e;
+    throw new Error(`circlewise internal error (${String(e)})`);
+  }
+}
+
+export const inBrowserMainThread = typeof window !== 'undefined' && typeof document !== 'undefined';
+
+// Gives the page a chance to paint between chunks of work on the main thread.
+export function yieldToPage() {
+  if (!inBrowserMainThread) return Promise.resolve();
+  return new Promise((resolve) => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => { ch.port1.close(); resolve(); };
+    ch.port2.postMessage(0);
+  });
+}
+
+// Owns a C++ object's lifetime for a JS wrapper: freed by dispose(), or by the garbage collector
+// as a safety net should the wrapper be dropped without it.
+const registry = typeof FinalizationRegistry === 'function'
+  ? new FinalizationRegistry((handle) => { try { if (!handle.isDeleted()) handle.delete(); } catch { /* already gone */ } })
+  : null;
+
+export class Owned {
+  #handle;
+  constructor(handle) {
+    this.#handle = handle;
+    registry?.register(this, handle, this);
+  }
+  get handle() {
+    if (!this.#handle) throw new Error(`this ${this.constructor.name} has been closed`);
+    return this.#handle;
+  }
+  get closed() { return !this.#handle; }
+  close() {
+    if (!this.#handle) return;
+    registry?.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+  }
+  [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() { this.close(); }
+}
