@@ -1,0 +1,10 @@
+#pragma once
+// Every circlewise subcommand: one function each (in cmd_<name>.cpp), listed in main.cpp.
+#include "args.h"
+
+namespace circlewise::cli {
+
+int inspect(int argc, char** argv);
+int generate(int argc, char** argv);
+
+}  // namespace circlewise::cli
