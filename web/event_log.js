@@ -24,8 +24,15 @@ function readOptionsJson(options) {
   return JSON.stringify(rest);
 }
 
-// Yields Uint8Array chunks from any supported source, without copying the whole input.
+// Yields Uint8Array chunks of at most chunkSize bytes from any supported source, without copying
+// the whole input: big pieces from streams are cut (as views) so progress and yielding stay regular.
 async function* chunksOf(source, chunkSize) {
+  for await (const piece of piecesOf(source, chunkSize)) {
+    for (let i = 0; i < piece.length; i += chunkSize) yield piece.subarray(i, i + chunkSize);
+  }
+}
+
+async function* piecesOf(source, chunkSize) {
   if (typeof source === 'string') {
     const enc = new TextEncoder();
     const step = Math.max(1, Math.floor(chunkSize / 3));

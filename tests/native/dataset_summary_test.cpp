@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -146,4 +148,19 @@ TEST(SyntheticPlatform, RejectsOutOfRangeOptionsByName) {
   }
   EXPECT_THROW(synthetic_options_from_json(nlohmann::json::parse(R"({"learnrs":5})")), std::exception);
   EXPECT_THROW(synthetic_options_from_json(nlohmann::json::parse(R"({"seed":-1})")), std::exception);
+}
+
+// The committed fixture was written by this generator; the WASM build is checked against the same
+// file in tests/node/event_log.test.mjs, so native and WASM produce the same platform per seed.
+TEST(SyntheticPlatform, MatchesTheCommittedFixtureByteForByte) {
+  SyntheticOptions o;
+  o.seed = 5;
+  o.learners = 40;
+  o.courses = 12;
+  o.communities = 3;
+  o.days = 120;
+  std::ifstream in(std::string(CIRCLEWISE_FIXTURES) + "/platform_seed5.csv", std::ios::binary);
+  ASSERT_TRUE(in) << "fixture missing";
+  std::string expected((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(write_events_csv(generate_platform(o).log), expected);
 }
