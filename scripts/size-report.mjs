@@ -1,0 +1,29 @@
+// Reports the gzipped size of everything the npm package ships and checks it against the
+// budget: a course page should not pay more for circlewise than for a hero image.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+
+const BUDGET_KB = 400;
+const root = new URL('..', import.meta.url).pathname;
+const [pack] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' }));
+let raw = 0;
+let gz = 0;
+const rows = [];
+for (const { path } of pack.files) {
+  const bytes = readFileSync(root + path);
+  const g = gzipSync(bytes, { level: 9 }).length;
+  raw += bytes.length;
+  gz += g;
+  rows.push([path, bytes.length, g]);
+}
+rows.sort((a, b) => b[2] - a[2]);
+const kb = (n) => (n / 1024).toFixed(1).padStart(8);
+console.log('package size (gzip -9):');
+for (const [p, r, g] of rows.slice(0, 6)) console.log(`  ${kb(g)} KB  (${kb(r).trim()} KB raw)  ${p}`);
+if (rows.length > 6) console.log(`  ... ${rows.length - 6} more files`);
+console.log(`  ${kb(gz)} KB  total gzipped (${(raw / 1024).toFixed(1)} KB raw), budget ${BUDGET_KB} KB`);
+if (process.argv.includes('--check') && gz > BUDGET_KB * 1024) {
+  console.error(`size budget exceeded: ${(gz / 1024).toFixed(1)} KB > ${BUDGET_KB} KB gzipped`);
+  process.exit(1);
+}
