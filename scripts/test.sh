@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Runs every test: native GoogleTest (plain and under ASan+UBSan), the JS API under Node, the
+# browser pages and Worker in headless Chromium, the npm-pack + Vite packaging test, the CLI, and
+# the package size budget. Installs and builds whatever is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+jobs=$(nproc 2>/dev/null || echo 2)
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "native tests"
+ctest --test-dir build-native --output-on-failure -j"$jobs"
+
+step "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+[ -f build-asan/build.ninja ] || cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCIRCLEWISE_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$jobs"
+
+step "CLI"
+bash tests/cli/run.sh build-native/cli/circlewise
+
+step "JS API under Node (WASM)"
+node --test tests/node/*.test.mjs
+
+step "browser (headless Chromium) and packaging"
+node --test --test-concurrency=1 tests/browser/*.test.mjs tests/package/*.test.mjs
+
+step "package size budget"
+node scripts/size-report.mjs --check
+
+printf '\nall tests passed\n'
