@@ -1,0 +1,117 @@
+#include "circlewise/baskets.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "circlewise/error.h"
+
+namespace circlewise {
+
+const char* const kBasketOptionKeys[3] = {"basketBy", "sessionGapMinutes", "events"};
+
+namespace {
+
+// Sorts and de-duplicates the tail items[from..] in place, counting repeats.
+void close_basket(Baskets& b, size_t from) {
+  auto first = b.items.begin() + static_cast<std::ptrdiff_t>(from);
+  std::sort(first, b.items.end());
+  auto last = std::unique(first, b.items.end());
+  b.repeated_items += static_cast<size_t>(b.items.end() - last);
+  b.items.erase(last, b.items.end());
+  if (b.items.size() > b.offsets.back()) b.offsets.push_back(b.items.size());
+}
+
+}  // namespace
+
+Baskets make_baskets(const EventLog& log, const BasketOptions& o) {
+  Baskets b;
+  b.item_space = log.items.size();
+  std::vector<uint8_t> counted(log.event_names.size(), 0);
+  for (const auto& name : o.events) {
+    int32_t code = log.event_names.find(name);
+    if (code < 0) b.unknown_events.push_back(name);
+    else counted[static_cast<size_t>(code)] = 1;
+  }
+  std::vector<size_t> rows;
+  for (size_t i = 0; i < log.size(); ++i) {
+    if (!counted[static_cast<size_t>(log.event[i])]) continue;
+    if (log.item[i] == kNone) {
+      ++b.events_without_item;
+      continue;
+    }
+    rows.push_back(i);
+  }
+  // Learner, then time; ties keep file order so the result does not depend on the sort.
+  std::stable_sort(rows.begin(), rows.end(), [&](size_t x, size_t y) {
+    if (log.user[x] != log.user[y]) return log.user[x] < log.user[y];
+    return log.ts_ms[x] < log.ts_ms[y];
+  });
+  size_t open = 0;  // start of the basket being filled
+  for (size_t k = 0; k < rows.size(); ++k) {
+    size_t i = rows[k];
+    if (k > 0) {
+      size_t p = rows[k - 1];
+      bool new_learner = log.user[p] != log.user[i];
+      bool gap = o.by == BasketBy::kSession && log.ts_ms[i] - log.ts_ms[p] > o.session_gap_ms;
+      if (new_learner || gap) {
+        close_basket(b, open);
+        open = b.items.size();
+      }
+    }
+    b.items.push_back(log.item[i]);
+    ++b.events_used;
+  }
+  if (!rows.empty()) close_basket(b, open);
+  return b;
+}
+
+Baskets baskets_from_lists(const std::vector<std::vector<int32_t>>& lists, size_t item_space) {
+  Baskets b;
+  b.item_space = item_space;
+  for (size_t i = 0; i < lists.size(); ++i) {
+    size_t open = b.items.size();
+    for (int32_t x : lists[i]) {
+      if (x < 0 || static_cast<size_t>(x) >= item_space)
+        throw InputError("basket " + std::to_string(i) + ": item code " + std::to_string(x) +
+                         " is outside [0, " + std::to_string(item_space) + ")");
+      b.items.push_back(x);
+      ++b.events_used;
+    }
+    // Empty lists are baskets too (they count in the support denominator).
+    size_t before = b.offsets.size();
+    close_basket(b, open);
+    if (b.offsets.size() == before) b.offsets.push_back(b.items.size());
+  }
+  return b;
+}
+
+BasketOptions basket_options_from_json(const nlohmann::json& j) {
+  BasketOptions o;
+  if (j.is_null()) return o;
+  if (!j.is_object()) throw InputError("options must be an object");
+  if (auto it = j.find("basketBy"); it != j.end()) {
+    if (*it == "learner") o.by = BasketBy::kLearner;
+    else if (*it == "session") o.by = BasketBy::kSession;
+    else throw InputError("option \"basketBy\" must be \"learner\" or \"session\"");
+  }
+  if (auto it = j.find("sessionGapMinutes"); it != j.end()) {
+    if (!it->is_number() || !(it->get<double>() > 0) || it->get<double>() > 525600.0 * 10)
+      throw InputError("option \"sessionGapMinutes\" must be a number of minutes in (0, 5256000]");
+    o.session_gap_ms = static_cast<int64_t>(std::llround(it->get<double>() * 60000.0));
+  }
+  if (auto it = j.find("events"); it != j.end()) {
+    if (!it->is_array() || it->empty())
+      throw InputError("option \"events\" must be a non-empty array of event names");
+    o.events.clear();
+    for (const auto& e : *it) {
+      if (!e.is_string() || e.get<std::string>().empty())
+        throw InputError("option \"events\" must contain only non-empty event names");
+      o.events.push_back(e.get<std::string>());
+    }
+  }
+  return o;
+}
+
+}  // namespace circlewise
