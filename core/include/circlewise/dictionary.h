@@ -23,6 +23,7 @@ class Dictionary {
   std::vector<std::string> names_;
   std::unordered_map<std::string, int32_t> codes_;
   std::string key_;  // reused lookup buffer: no allocation per lookup for short ids
+  int32_t last_ = -1;
 };
 
 }  // namespace circlewise
