@@ -1,0 +1,333 @@
+#include "circlewise/ldp_aggregator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "circlewise/error.h"
+
+namespace circlewise {
+namespace {
+
+std::string fmt(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", x);
+  return buf;
+}
+
+// Non-negative JSON integer, whether parsed from text (unsigned) or built in code (signed).
+bool is_uint(const nlohmann::json& v) {
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+}
+
+
+// z with P(|Z| <= z) = confidence, by bisection on erfc (no table, no dependency).
+double two_sided_z(double confidence) {
+  double lo = 0, hi = 40;
+  for (int i = 0; i < 200; ++i) {
+    double mid = (lo + hi) / 2;
+    if (1 - std::erfc(mid / std::sqrt(2.0)) < confidence) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+uint64_t max_items(ReportKind kind) { return kind == ReportKind::kItem ? kMaxDomain : 65536; }
+
+}  // namespace
+
+AggregatorOptions aggregator_options_from_json(const nlohmann::json& j) {
+  AggregatorOptions o;
+  if (!j.is_object()) throw InputError("aggregator options must be an object with at least \"items\"");
+  bool have_items = false;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "kind") {
+      if (!it->is_string()) throw InputError("option \"kind\" must be \"item\" or \"pair\"");
+      o.kind = report_kind_from_name(it->get<std::string>());
+    } else if (k == "items") {
+      if (!is_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > kMaxDomain)
+        throw InputError("option \"items\" (catalogue size) must be an integer in [2, " + std::to_string(kMaxDomain) +
+                         "]");
+      o.items = it->get<uint64_t>();
+      have_items = true;
+    } else if (k == "minEpsilon") {
+      o.min_epsilon = ldp_number_in(j, "minEpsilon", kMinEpsilon, kMaxEpsilon);
+    } else if (k == "maxEpsilon") {
+      o.max_epsilon = ldp_number_in(j, "maxEpsilon", kMinEpsilon, kMaxEpsilon);
+    } else if (k == "confidence") {
+      o.confidence = ldp_number_in(j, "confidence", 0.5, 0.9999);
+    } else if (k == "maxRejectionDetails") {
+      if (!is_uint(*it)) throw InputError("option \"maxRejectionDetails\" must be a non-negative integer");
+      o.max_rejection_details = it->get<size_t>();
+    } else {
+      throw InputError("unknown aggregator option \"" + k +
+                       "\" (known: kind, items, minEpsilon, maxEpsilon, confidence, maxRejectionDetails)");
+    }
+  }
+  if (!have_items) throw InputError("option \"items\" (catalogue size) is required");
+  if (o.items > max_items(o.kind))
+    throw InputError("option \"items\" must be at most 65536 for pair reports (2^31 pairs)");
+  if (o.min_epsilon > o.max_epsilon) throw InputError("option \"minEpsilon\" must not exceed \"maxEpsilon\"");
+  return o;
+}
+
+LdpAggregator::LdpAggregator(const AggregatorOptions& o) : options_(o) {
+  if (o.items < 2 || o.items > max_items(o.kind))
+    throw InputError("option \"items\" (catalogue size) must be an integer in [2, " +
+                     std::to_string(max_items(o.kind)) + "]");
+  if (!(o.min_epsilon <= o.max_epsilon)) throw InputError("option \"minEpsilon\" must not exceed \"maxEpsilon\"");
+  if (!(o.confidence > 0 && o.confidence < 1)) throw InputError("option \"confidence\" must be in (0, 1)");
+}
+
+void LdpAggregator::reject(std::string reason) {
+  ++rejected_;
+  if (rejections_.size() < options_.max_rejection_details) rejections_.push_back({seen_, std::move(reason)});
+}
+
+bool LdpAggregator::add(const nlohmann::json& j, std::string* reason) {
+  ++seen_;
+  LdpReport r;
+  try {
+    r = ldp_report_from_json(j);
+  } catch (const InputError& e) {
+    if (reason) *reason = e.what();
+    reject(e.what());
+    return false;
+  }
+  return add_counted(r, reason);
+}
+
+bool LdpAggregator::add(const LdpReport& r, std::string* reason) {
+  ++seen_;
+  return add_counted(r, reason);
+}
+
+bool LdpAggregator::add_counted(const LdpReport& r, std::string* reason) {
+  std::string why;
+  if (r.kind != options_.kind) {
+    why = "a " + std::string(report_kind_name(r.kind)) + " report sent to the " +
+          std::string(report_kind_name(options_.kind)) + " aggregator";
+  } else if (r.items != options_.items) {
+    why = "catalogue size " + std::to_string(r.items) + " does not match the aggregator's " +
+          std::to_string(options_.items);
+  } else if (!(r.epsilon >= options_.min_epsilon && r.epsilon <= options_.max_epsilon)) {
+    why = "epsilon " + fmt(r.epsilon) + " is outside the accepted range [" + fmt(options_.min_epsilon) + ", " +
+          fmt(options_.max_epsilon) + "]";
+  } else if (ids_.count(r.id)) {
+    why = "duplicate report id " + r.id + " (a replayed report)";
+  }
+  OracleParams params;
+  if (why.empty()) {
+    try {
+      params = oracle_params(r.mechanism, domain(), r.epsilon);
+      // A report built in code (not parsed) is checked as strictly as a parsed one.
+      validate_payload(params, r.payload);
+    } catch (const InputError& e) {
+      why = e.what();
+    }
+  }
+  if (!why.empty()) {
+    if (reason) *reason = why;
+    reject(why);
+    return false;
+  }
+  ids_.insert(r.id);
+  Group& g = groups_[{static_cast<int>(r.mechanism), r.epsilon}];
+  if (g.n == 0) g.params = params;
+  ++g.n;
+  switch (r.mechanism) {
+    case Mechanism::kGrr: ++g.counts[r.payload.value]; break;
+    case Mechanism::kOue:
+      for (uint64_t v : r.payload.ones) ++g.counts[v];
+      break;
+    case Mechanism::kOlh: g.olh.emplace_back(r.payload.hash, r.payload.value); break;
+  }
+  ++accepted_;
+  return true;
+}
+
+size_t LdpAggregator::add_ndjson(std::string_view text) {
+  size_t ok = 0, line_start = 0;
+  while (line_start <= text.size()) {
+    size_t end = text.find('\n', line_start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(line_start, end - line_start);
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (!line.empty()) {
+      nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_discarded()) {
+        ++seen_;
+        reject("not valid JSON");
+      } else if (add(j)) {
+        ++ok;
+      }
+    } else {
+      ++seen_;  // keep indices equal to line numbers
+    }
+    if (end == text.size()) break;
+    line_start = end + 1;
+  }
+  return ok;
+}
+
+FrequencyEstimates LdpAggregator::estimate() const {
+  std::vector<uint64_t> all(domain());
+  std::iota(all.begin(), all.end(), uint64_t{0});
+  return estimate(all);
+}
+
+FrequencyEstimates LdpAggregator::estimate(const std::vector<uint64_t>& values) const {
+  const uint64_t d = domain();
+  for (uint64_t v : values)
+    if (v >= d) throw InputError("value " + std::to_string(v) + " is outside the domain [0, " + std::to_string(d - 1) + "]");
+  FrequencyEstimates out;
+  const Eigen::Index k = static_cast<Eigen::Index>(values.size());
+  out.values = values;
+  out.count = Eigen::VectorXd::Zero(k);
+  out.variance = Eigen::VectorXd::Zero(k);
+  out.reports = accepted_;
+  out.confidence = options_.confidence;
+  for (const auto& [key, g] : groups_) {
+    const OracleParams& o = g.params;
+    const double n = static_cast<double>(g.n);
+    for (Eigen::Index i = 0; i < k; ++i) {
+      const uint64_t v = values[static_cast<size_t>(i)];
+      uint64_t support = 0;
+      if (o.mechanism == Mechanism::kOlh) {
+        for (const auto& [h, y] : g.olh) support += h(v, o.g) == y;
+      } else {
+        auto it = g.counts.find(v);
+        support = it == g.counts.end() ? 0 : it->second;
+      }
+      const double c = (static_cast<double>(support) - n * o.q) / (o.p - o.q);
+      out.count[i] += c;
+      out.variance[i] += count_variance(o, n, std::clamp(c, 0.0, n));
+    }
+  }
+  const double z = two_sided_z(options_.confidence);
+  out.lower = out.count - z * out.variance.cwiseSqrt();
+  out.upper = out.count + z * out.variance.cwiseSqrt();
+  return out;
+}
+
+nlohmann::json to_json(const FrequencyEstimates& e) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < e.values.size(); ++i) {
+    const auto k = static_cast<Eigen::Index>(i);
+    rows.push_back({{"value", e.values[i]},
+                    {"count", e.count[k]},
+                    {"standardError", std::sqrt(e.variance[k])},
+                    {"lower", e.lower[k]},
+                    {"upper", e.upper[k]}});
+  }
+  return {{"reports", e.reports}, {"confidence", e.confidence}, {"estimates", std::move(rows)}};
+}
+
+LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {
+  LdpModelOptions o;
+  if (j.is_null()) return o;
+  if (!j.is_object()) throw InputError("model options must be an object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "topItems") {
+      if (!is_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > 5000)
+        throw InputError("option \"topItems\" must be an integer in [2, 5000]");
+      o.top_items = it->get<uint32_t>();
+    } else if (k == "k") {
+      if (!is_uint(*it) || it->get<uint64_t>() < 1 || it->get<uint64_t>() > 1000)
+        throw InputError("option \"k\" must be an integer in [1, 1000]");
+      o.k = it->get<uint32_t>();
+    } else if (k == "shrinkage") {
+      o.shrinkage = ldp_number_in(j, "shrinkage", 0, 1e9);
+    } else {
+      throw InputError("unknown model option \"" + k + "\" (known: topItems, k, shrinkage)");
+    }
+  }
+  return o;
+}
+
+CooccurrenceSimilarity cooccurrence_similarity(const LdpAggregator& items, const LdpAggregator& pairs,
+                                               const LdpModelOptions& opt) {
+  if (items.options().kind != ReportKind::kItem || pairs.options().kind != ReportKind::kPair)
+    throw InputError("cooccurrence_similarity needs an item aggregator and a pair aggregator");
+  const uint64_t d = items.options().items;
+  if (pairs.options().items != d)
+    throw InputError("the item and pair aggregators have different catalogue sizes (" + std::to_string(d) + " vs " +
+                     std::to_string(pairs.options().items) + ")");
+  FrequencyEstimates f = items.estimate();
+  std::vector<uint64_t> order(d);
+  std::iota(order.begin(), order.end(), uint64_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) {
+    return f.count[static_cast<Eigen::Index>(a)] > f.count[static_cast<Eigen::Index>(b)];
+  });
+  const size_t m = std::min<size_t>(order.size(), opt.top_items);
+  CooccurrenceSimilarity s;
+  s.items.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m));
+  const auto mi = static_cast<Eigen::Index>(m);
+  s.frequency.resize(mi);
+  for (Eigen::Index i = 0; i < mi; ++i)
+    s.frequency[i] = std::max(0.0, f.count[static_cast<Eigen::Index>(s.items[static_cast<size_t>(i)])]);
+  std::vector<uint64_t> wanted;
+  wanted.reserve(m * (m - 1) / 2);
+  for (size_t i = 0; i < m; ++i)
+    for (size_t j = i + 1; j < m; ++j) wanted.push_back(pair_index(s.items[i], s.items[j], d));
+  FrequencyEstimates pc = pairs.estimate(wanted);
+  s.pair_count = Eigen::MatrixXd::Zero(mi, mi);
+  s.similarity = Eigen::MatrixXd::Zero(mi, mi);
+  Eigen::Index t = 0;
+  for (Eigen::Index i = 0; i < mi; ++i)
+    for (Eigen::Index j = i + 1; j < mi; ++j, ++t) {
+      const double c = std::max(0.0, pc.count[t]);
+      s.pair_count(i, j) = s.pair_count(j, i) = c;
+      const double denom = std::sqrt(s.frequency[i] * s.frequency[j]) + opt.shrinkage;
+      const double sim = denom > 0 ? c / denom : 0;
+      s.similarity(i, j) = s.similarity(j, i) = sim;
+    }
+  return s;
+}
+
+ItemModel item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
+                              const std::vector<std::string>& ids, const LdpModelOptions& opt) {
+  const uint64_t d = items.options().items;
+  if (ids.size() != d)
+    throw InputError("the catalogue has " + std::to_string(ids.size()) + " ids but the reports are over " +
+                     std::to_string(d) + " items");
+  CooccurrenceSimilarity s = cooccurrence_similarity(items, pairs, opt);
+  FrequencyEstimates f = items.estimate();
+  ItemModel model;
+  model.method = "ldp-cooccurrence";
+  model.k = opt.k;
+  model.items.resize(d);
+  for (uint64_t i = 0; i < d; ++i) {
+    model.items[i].id = ids[i];
+    model.items[i].title = ids[i];
+    model.items[i].popularity = std::max(0.0, f.count[static_cast<Eigen::Index>(i)]);
+  }
+  std::vector<Eigen::Index> row_of(d, -1);
+  for (size_t r = 0; r < s.items.size(); ++r) row_of[s.items[r]] = static_cast<Eigen::Index>(r);
+  model.offset.assign(1, 0);
+  for (uint64_t i = 0; i < d; ++i) {
+    const Eigen::Index r = row_of[i];
+    if (r >= 0) {
+      std::vector<std::pair<double, uint64_t>> nb;
+      for (Eigen::Index c = 0; c < s.similarity.cols(); ++c)
+        if (c != r && s.similarity(r, c) > 0) nb.emplace_back(s.similarity(r, c), s.items[static_cast<size_t>(c)]);
+      std::sort(nb.begin(), nb.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+      });
+      if (nb.size() > opt.k) nb.resize(opt.k);
+      for (const auto& [w, j] : nb) {
+        model.neighbor.push_back(static_cast<int32_t>(j));
+        model.weight.push_back(static_cast<float>(w));
+      }
+    }
+    model.offset.push_back(static_cast<uint32_t>(model.neighbor.size()));
+  }
+  return model;
+}
+
+}  // namespace circlewise
