@@ -24,6 +24,9 @@ bash tests/cli/run.sh build-native/cli/circlewise
 step "JS API under Node (WASM)"
 node --test tests/node/*.test.mjs
 
+step "TypeScript declarations (tsc --noEmit on a typed usage example)"
+node_modules/.bin/tsc -p tests/types
+
 step "browser (headless Chromium) and packaging"
 node --test --test-concurrency=1 tests/browser/*.test.mjs tests/package/*.test.mjs
 

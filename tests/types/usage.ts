@@ -1,0 +1,29 @@
+// Compiled (not run) by the test command with `tsc --noEmit`: the public types must describe the
+// API as a TypeScript user would call it. A wrong or missing declaration fails this file.
+import { load, loadInWorker, Dataset, type DatasetSummary, type ReadProgress } from 'circlewise';
+
+async function main(file: File): Promise<void> {
+  const cw = await load();
+  const ds: Dataset = await cw.readEvents(file, {
+    onBadRow: 'skip',
+    columns: { user_id: 'learner' },
+    onProgress: (p: ReadProgress) => console.log(p.bytesRead, p.totalBytes ?? 0, p.events),
+  });
+  const s: DatasetSummary = ds.summary();
+  const top: string | undefined = s.byCommunity[0]?.community;
+  const skipped: number = s.ingest.skippedRows;
+  console.log(top, skipped, s.eventsByType.map((t) => t.known), ds.size, ds.toCSV().length);
+  ds.close();
+
+  const demo = cw.generatePlatform({ seed: 1, learners: 100, start: '2025-01-01' });
+  const firstBundle: [string, string] | undefined = demo.truth?.bundles[0];
+  console.log(firstBundle, cw.parseEvents('user_id,event,ts\nu,view,1\n').size);
+
+  const remote = await loadInWorker();
+  const rds = await remote.readEvents(file);
+  const rs: DatasetSummary = await rds.summary();
+  console.log(rs.users);
+  await rds.close();
+  remote.terminate();
+}
+void main;
