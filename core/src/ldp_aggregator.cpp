@@ -229,105 +229,106 @@ nlohmann::json to_json(const FrequencyEstimates& e) {
 
 LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {
   LdpModelOptions o;
+  o.model.shrinkage = 0;  // estimates are already normalised per learner; see the header
+  o.model.min_support = 0;
+  o.model.k = 20;
   if (j.is_null()) return o;
   if (!j.is_object()) throw InputError("model options must be an object");
+  nlohmann::json rest = nlohmann::json::object();
   for (auto it = j.begin(); it != j.end(); ++it) {
-    const std::string& k = it.key();
-    if (k == "topItems") {
-      if (!is_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > 5000)
-        throw InputError("option \"topItems\" must be an integer in [2, 5000]");
+    if (it.key() == "topItems") {
+      if (!is_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > 3000)
+        throw InputError("option \"topItems\" must be an integer in [2, 3000]");
       o.top_items = it->get<uint32_t>();
-    } else if (k == "k") {
-      if (!is_uint(*it) || it->get<uint64_t>() < 1 || it->get<uint64_t>() > 1000)
-        throw InputError("option \"k\" must be an integer in [1, 1000]");
-      o.k = it->get<uint32_t>();
-    } else if (k == "shrinkage") {
-      o.shrinkage = ldp_number_in(j, "shrinkage", 0, 1e9);
+    } else if (it.key() == "events" || it.key() == "titles") {
+      throw InputError("option \"" + it.key() + "\" applies to models built from event logs, not from reports");
     } else {
-      throw InputError("unknown model option \"" + k + "\" (known: topItems, k, shrinkage)");
+      rest[it.key()] = *it;
     }
   }
+  ItemModelOptions defaults = o.model;
+  o.model = item_model_options_from_json(rest);
+  if (!rest.contains("shrinkage")) o.model.shrinkage = defaults.shrinkage;
+  if (!rest.contains("minSupport")) o.model.min_support = defaults.min_support;
+  if (!rest.contains("k")) o.model.k = defaults.k;
   return o;
 }
 
-CooccurrenceSimilarity cooccurrence_similarity(const LdpAggregator& items, const LdpAggregator& pairs,
-                                               const LdpModelOptions& opt) {
+LdpCooccurrence cooccurrence_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs, uint32_t top_items) {
   if (items.options().kind != ReportKind::kItem || pairs.options().kind != ReportKind::kPair)
-    throw InputError("cooccurrence_similarity needs an item aggregator and a pair aggregator");
+    throw InputError("a co-occurrence needs an item aggregator and a pair aggregator");
   const uint64_t d = items.options().items;
   if (pairs.options().items != d)
     throw InputError("the item and pair aggregators have different catalogue sizes (" + std::to_string(d) + " vs " +
                      std::to_string(pairs.options().items) + ")");
+  if (top_items < 2) throw InputError("option \"topItems\" must be at least 2");
   FrequencyEstimates f = items.estimate();
   std::vector<uint64_t> order(d);
   std::iota(order.begin(), order.end(), uint64_t{0});
   std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) {
     return f.count[static_cast<Eigen::Index>(a)] > f.count[static_cast<Eigen::Index>(b)];
   });
-  const size_t m = std::min<size_t>(order.size(), opt.top_items);
-  CooccurrenceSimilarity s;
-  s.items.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m));
+  const size_t m = std::min<size_t>(order.size(), top_items);
+  LdpCooccurrence c;
+  c.top.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m));
   const auto mi = static_cast<Eigen::Index>(m);
-  s.frequency.resize(mi);
-  for (Eigen::Index i = 0; i < mi; ++i)
-    s.frequency[i] = std::max(0.0, f.count[static_cast<Eigen::Index>(s.items[static_cast<size_t>(i)])]);
+  c.frequency.resize(mi);
+  for (Eigen::Index i = 0; i < mi; ++i) c.frequency[i] = f.count[static_cast<Eigen::Index>(c.top[static_cast<size_t>(i)])];
   std::vector<uint64_t> wanted;
   wanted.reserve(m * (m - 1) / 2);
   for (size_t i = 0; i < m; ++i)
-    for (size_t j = i + 1; j < m; ++j) wanted.push_back(pair_index(s.items[i], s.items[j], d));
+    for (size_t j = i + 1; j < m; ++j) wanted.push_back(pair_index(c.top[i], c.top[j], d));
   FrequencyEstimates pc = pairs.estimate(wanted);
-  s.pair_count = Eigen::MatrixXd::Zero(mi, mi);
-  s.similarity = Eigen::MatrixXd::Zero(mi, mi);
+  c.cooccurrence = Eigen::MatrixXd::Zero(mi, mi);
+  c.pair_variance = Eigen::MatrixXd::Zero(mi, mi);
   Eigen::Index t = 0;
   for (Eigen::Index i = 0; i < mi; ++i)
     for (Eigen::Index j = i + 1; j < mi; ++j, ++t) {
-      const double c = std::max(0.0, pc.count[t]);
-      s.pair_count(i, j) = s.pair_count(j, i) = c;
-      const double denom = std::sqrt(s.frequency[i] * s.frequency[j]) + opt.shrinkage;
-      const double sim = denom > 0 ? c / denom : 0;
-      s.similarity(i, j) = s.similarity(j, i) = sim;
+      c.cooccurrence(i, j) = c.cooccurrence(j, i) = pc.count[t];
+      c.pair_variance(i, j) = c.pair_variance(j, i) = pc.variance[t];
     }
-  return s;
+  return c;
 }
 
-ItemModel item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
-                              const std::vector<std::string>& ids, const LdpModelOptions& opt) {
+ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
+                                   const std::vector<ModelItem>& catalogue, const LdpModelOptions& opt) {
   const uint64_t d = items.options().items;
-  if (ids.size() != d)
-    throw InputError("the catalogue has " + std::to_string(ids.size()) + " ids but the reports are over " +
-                     std::to_string(d) + " items");
-  CooccurrenceSimilarity s = cooccurrence_similarity(items, pairs, opt);
+  if (catalogue.size() != d)
+    throw InputError("the catalogue has " + std::to_string(catalogue.size()) + " items but the reports are over " +
+                     std::to_string(d));
+  LdpCooccurrence c = cooccurrence_from_ldp(items, pairs, opt.top_items);
+  std::vector<ModelItem> sub;
+  for (uint64_t i : c.top) sub.push_back(catalogue[i]);
+  ItemModelBuild built = build_item_model_from_counts(sub, c.frequency, c.cooccurrence, opt.model);
+
+  // Back to the whole catalogue: top items keep their neighbours (re-indexed), others get none.
   FrequencyEstimates f = items.estimate();
-  ItemModel model;
-  model.method = "ldp-cooccurrence";
-  model.k = opt.k;
-  model.items.resize(d);
-  for (uint64_t i = 0; i < d; ++i) {
-    model.items[i].id = ids[i];
-    model.items[i].title = ids[i];
-    model.items[i].popularity = std::max(0.0, f.count[static_cast<Eigen::Index>(i)]);
-  }
+  ItemModelBuild out;
+  out.report = built.report;
+  ItemModel& model = out.model;
+  model.method = "ldp-" + built.model.method;
+  model.k = built.model.k;
+  model.items = catalogue;
   std::vector<Eigen::Index> row_of(d, -1);
-  for (size_t r = 0; r < s.items.size(); ++r) row_of[s.items[r]] = static_cast<Eigen::Index>(r);
+  for (size_t r = 0; r < c.top.size(); ++r) row_of[c.top[r]] = static_cast<Eigen::Index>(r);
   model.offset.assign(1, 0);
   for (uint64_t i = 0; i < d; ++i) {
-    const Eigen::Index r = row_of[i];
-    if (r >= 0) {
-      std::vector<std::pair<double, uint64_t>> nb;
-      for (Eigen::Index c = 0; c < s.similarity.cols(); ++c)
-        if (c != r && s.similarity(r, c) > 0) nb.emplace_back(s.similarity(r, c), s.items[static_cast<size_t>(c)]);
-      std::sort(nb.begin(), nb.end(), [](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : a.second < b.second;
-      });
-      if (nb.size() > opt.k) nb.resize(opt.k);
-      for (const auto& [w, j] : nb) {
-        model.neighbor.push_back(static_cast<int32_t>(j));
-        model.weight.push_back(static_cast<float>(w));
+    const double est = f.count[static_cast<Eigen::Index>(i)];
+    if (est < 0 && row_of[i] < 0) ++out.report.negative_estimates_clamped;
+    model.items[i].popularity = std::max(0.0, est);
+    if (row_of[i] >= 0) {
+      const auto r = static_cast<size_t>(row_of[i]);
+      for (uint32_t e = built.model.offset[r]; e < built.model.offset[r + 1]; ++e) {
+        model.neighbor.push_back(static_cast<int32_t>(c.top[static_cast<size_t>(built.model.neighbor[e])]));
+        model.weight.push_back(built.model.weight[e]);
       }
     }
     model.offset.push_back(static_cast<uint32_t>(model.neighbor.size()));
   }
-  return model;
+  out.report.items_without_engagement = static_cast<size_t>(
+      std::count_if(model.items.begin(), model.items.end(), [](const ModelItem& it) { return it.popularity <= 0; }));
+  validate(model);
+  return out;
 }
 
 }  // namespace circlewise

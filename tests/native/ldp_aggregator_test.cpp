@@ -249,10 +249,12 @@ TEST(LdpAggregatorModel, RecoversPlantedBundlesFromPrivateReports) {
   for (uint64_t k = 0; k < pairs.domain(); ++k)
     EXPECT_NEAR(pe.count[static_cast<Eigen::Index>(k)], true_pairs[k], 4.5 * std::sqrt(pe.variance[static_cast<Eigen::Index>(k)]));
 
-  LdpModelOptions mo;
-  mo.k = 5;
-  ItemModel model = item_model_from_ldp(items, pairs, log.items.names(), mo);
+  LdpModelOptions mo = ldp_model_options_from_json({{"k", 5}});
+  std::vector<ModelItem> catalogue(d);
+  for (uint64_t i = 0; i < d; ++i) catalogue[i].id = catalogue[i].title = log.items.name(static_cast<int32_t>(i));
+  ItemModel model = item_model_from_ldp(items, pairs, catalogue, mo).model;
   EXPECT_NO_THROW(validate(model));
+  EXPECT_EQ(model.method, "ldp-cosine");
   ASSERT_FALSE(p.truth.bundles.empty());
   int recovered = 0;
   for (const auto& [anchor, follow] : p.truth.bundles) {

@@ -20,6 +20,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "circlewise/item_model.h"
+#include "circlewise/item_model_builder.h"
 #include "circlewise/ldp.h"
 
 namespace circlewise {
@@ -90,28 +91,39 @@ class LdpAggregator {
 nlohmann::json to_json(const FrequencyEstimates& e);
 
 // ── From pair estimates to an item model ──
+// What the estimates mean: each learner sends one item (uniform from their history of m
+// courses) and one pair (uniform from its m(m-1)/2 pairs), so the estimated count of item i is
+// sum over learners with i of 1/m, and of pair (i, j) sum over learners with both of 2/(m(m-1)).
+// Each learner carries weight 1 in each, which bounds their influence (as the privacy
+// guarantee does); heavy learners count less than in the raw co-occurrence, as in
+// popularity-normalised item-item methods.
 struct LdpModelOptions {
-  uint32_t top_items = 200;  // pairs are estimated among the most frequent items only (cost ~ top^2 / 2)
-  uint32_t k = 20;           // neighbours per item
-  double shrinkage = 0;      // added to the denominator: damps pairs of rare items
+  // Pairs are estimated among the most frequent items only: OLH costs (reports x pairs) hash
+  // evaluations, so top = 300 (44,850 pairs) is the practical default. Other items keep their
+  // estimated popularity and get no neighbours (the recommender falls back to popularity).
+  uint32_t top_items = 300;
+  // Passed to build_item_model_from_counts (item_model_builder.h): method "cosine" is the
+  // shrunk cosine c_ij / (sqrt(f_i f_j) + shrinkage); k neighbours per item; min_support.
+  ItemModelOptions model;
 };
-// {"topItems":200,"k":20,"shrinkage":0}
+// {"topItems":300,"k":20,"shrinkage":0,"minSupport":0,"method":"cosine"}
 LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j);
 
-struct CooccurrenceSimilarity {
-  std::vector<uint64_t> items;  // catalogue indices of the rows/columns, by estimated frequency
-  Eigen::VectorXd frequency;    // estimated item counts (clipped at 0)
-  Eigen::MatrixXd pair_count;   // estimated pair counts (clipped at 0), symmetric, zero diagonal
-  Eigen::MatrixXd similarity;   // pair_count / (sqrt(f_i f_j) + shrinkage), symmetric
+struct LdpCooccurrence {
+  std::vector<uint64_t> top;     // catalogue indices of the rows/columns, most frequent first
+  Eigen::VectorXd frequency;     // estimated item counts for top (unclipped, unbiased)
+  Eigen::MatrixXd cooccurrence;  // estimated pair counts among top (unclipped), symmetric, 0 diagonal
+  Eigen::MatrixXd pair_variance; // their analytical variances
 };
 
-// `items` and `pairs` must be over the same catalogue (an item and a pair aggregator).
-CooccurrenceSimilarity cooccurrence_similarity(const LdpAggregator& items, const LdpAggregator& pairs,
-                                               const LdpModelOptions& options);
+// `items` and `pairs` must be an item and a pair aggregator over the same catalogue.
+LdpCooccurrence cooccurrence_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs, uint32_t top_items);
 
-// An item model (method "ldp-cooccurrence") from the two aggregates; `ids` names the catalogue
-// (ids.size() == catalogue size). Items outside the top get their popularity and no neighbours.
-ItemModel item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
-                              const std::vector<std::string>& ids, const LdpModelOptions& options);
+// An item model in the published format from the two aggregates: the shrunk-cosine (or EASE)
+// builder of item_model_builder.h run on the estimated counts among the top items, mapped back to
+// the whole catalogue. `catalogue` names the items (size == catalogue size; popularity is
+// replaced by the estimate, clipped at 0). The model's method is "ldp-<method>".
+ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
+                                   const std::vector<ModelItem>& catalogue, const LdpModelOptions& options);
 
 }  // namespace circlewise
