@@ -6,5 +6,7 @@ namespace circlewise::cli {
 
 int inspect(int argc, char** argv);
 int generate(int argc, char** argv);
+int curves(int argc, char** argv);
+int allocate(int argc, char** argv);
 
 }  // namespace circlewise::cli

@@ -27,6 +27,25 @@ const Command kCommands[] = {
      "          [--days N] [--start YYYY-MM-DD] [--truth FILE]\n"
      "      Writes a synthetic course platform's event log as CSV to stdout (deterministic per\n"
      "      seed); --truth also writes its planted effects as JSON."},
+    {"curves", circlewise::cli::curves,
+     "curves fit <history.csv|-> [--json] [--model auto|hill|exponential] [--shape N]\n"
+     "          [--adstock fit|X] [--bootstrap N] [--starts N] [--seed N] [--level L]\n"
+     "          [--min-points N] [--skip-short]\n"
+     "      Response curve per community (conversions per period vs spend) from a marketing\n"
+     "      history (period,community,spend,conversions[,revenue,members,payers,retained]):\n"
+     "      parameters, R2, MAPE and a seeded bootstrap band.\n"
+     "  circlewise curves metrics <history.csv> [--json]\n"
+     "      Seed metrics per community: conversion rate, retention, cost per conversion, ROI.\n"
+     "  circlewise curves simulate [--communities N] [--periods N] [--noise X] [--seed N] [--truth FILE]\n"
+     "      A simulated marketing history (CSV) from known curves, for demos and tests."},
+    {"allocate", circlewise::cli::allocate,
+     "allocate <history.csv|curves.json> (--budget N | --target N | --profit-budget) [--json]\n"
+     "          [--objective conversions|revenue|profit] [--value V] [--min C=N ...] [--max C=N ...]\n"
+     "          [--fixed C=N|C=current ...] [--current C=N ...] [--max-extrapolation X] [--grid N]\n"
+     "          [--no-refine] [curve fit flags]\n"
+     "      Budget per period across communities, optimal also for S-curves: spend, expected\n"
+     "      conversions with band, next-unit return, change vs the current split, and why.\n"
+     "      --target: least budget reaching N conversions; --profit-budget: profit-maximising budget."},
 };
 
 void usage(std::ostream& o) {
