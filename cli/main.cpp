@@ -27,6 +27,13 @@ const Command kCommands[] = {
      "          [--days N] [--start YYYY-MM-DD] [--truth FILE]\n"
      "      Writes a synthetic course platform's event log as CSV to stdout (deterministic per\n"
      "      seed); --truth also writes its planted effects as JSON."},
+    {"churn", circlewise::cli::churn,
+     "churn <events|summary.csv> [--json] [--summary] [--unit days|weeks] [--as-of YYYY-MM-DD]\n"
+     "          [--horizon N] [--clv-periods N] [--clv-step N] [--discount-rate R] [--margin M]\n"
+     "          [--learners OUT.csv] [--top N]\n"
+     "      Churn risk: BG/NBD fit (r, alpha, a, b, log-likelihood), P(alive) and expected purchases\n"
+     "      per learner, Gamma-Gamma spend and CLV, conversion and revenue per community. --summary\n"
+     "      reads a table learner,frequency,recency,T[,monetary_value] instead of an event log."},
     {"curves", circlewise::cli::curves,
      "curves fit <history.csv|-> [--json] [--model auto|hill|exponential] [--shape N]\n"
      "          [--adstock fit|X] [--bootstrap N] [--starts N] [--seed N] [--level L]\n"
