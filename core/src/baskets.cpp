@@ -87,6 +87,30 @@ Baskets baskets_from_lists(const std::vector<std::vector<int32_t>>& lists, size_
   return b;
 }
 
+Baskets baskets_from_rows(const int32_t* items, const int32_t* offsets, size_t baskets, size_t item_space) {
+  Baskets b;
+  b.item_space = item_space;
+  if (baskets > 0 && offsets[0] != 0) throw InputError("basket offsets must start at 0");
+  b.items.reserve(baskets ? static_cast<size_t>(offsets[baskets]) : 0);
+  for (size_t i = 0; i < baskets; ++i) {
+    if (offsets[i + 1] < offsets[i])
+      throw InputError("basket offsets must not decrease (basket " + std::to_string(i) + ")");
+    size_t open = b.items.size();
+    for (int32_t k = offsets[i]; k < offsets[i + 1]; ++k) {
+      int32_t x = items[k];
+      if (x < 0 || static_cast<size_t>(x) >= item_space)
+        throw InputError("basket " + std::to_string(i) + ": item code " + std::to_string(x) +
+                         " is outside [0, " + std::to_string(item_space) + ")");
+      b.items.push_back(x);
+      ++b.events_used;
+    }
+    size_t before = b.offsets.size();
+    close_basket(b, open);
+    if (b.offsets.size() == before) b.offsets.push_back(b.items.size());
+  }
+  return b;
+}
+
 BasketOptions basket_options_from_json(const nlohmann::json& j) {
   BasketOptions o;
   if (j.is_null()) return o;

@@ -47,6 +47,10 @@ Baskets make_baskets(const EventLog& log, const BasketOptions& options);
 // Throws InputError for a code outside [0, item_space).
 Baskets baskets_from_lists(const std::vector<std::vector<int32_t>>& lists, size_t item_space);
 
+// Baskets from compressed rows as they arrive from JS: basket b is items[offsets[b] ..
+// offsets[b+1]). Throws InputError for decreasing offsets or a code outside [0, item_space).
+Baskets baskets_from_rows(const int32_t* items, const int32_t* offsets, size_t baskets, size_t item_space);
+
 // Reads the basket keys of an options object: "basketBy" ("learner" | "session"),
 // "sessionGapMinutes" (> 0, used with "session"), "events" (array of event names). Other keys are
 // left to the caller, which validates them.

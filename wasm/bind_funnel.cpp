@@ -1,0 +1,24 @@
+// Funnels on a dataset: options JSON in, result JSON out.
+#include <emscripten/bind.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "circlewise/funnel.h"
+#include "js_error.h"
+
+using namespace circlewise;
+using wasm::guarded;
+
+namespace {
+
+std::string funnel_json(const EventLog& log, const std::string& options_json) {
+  return guarded([&] {
+    nlohmann::json j = options_json.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(options_json);
+    return to_json(funnel(log, funnel_options_from_json(j))).dump();
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(circlewise_funnel) { emscripten::function("funnelJson", &funnel_json); }
