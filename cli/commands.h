@@ -6,6 +6,9 @@ namespace circlewise::cli {
 
 int inspect(int argc, char** argv);
 int generate(int argc, char** argv);
+int rules(int argc, char** argv);
+int funnel(int argc, char** argv);
+int cohorts(int argc, char** argv);
 int churn(int argc, char** argv);
 int curves(int argc, char** argv);
 int allocate(int argc, char** argv);

@@ -53,6 +53,24 @@ const Command kCommands[] = {
      "      Budget per period across communities, optimal also for S-curves: spend, expected\n"
      "      conversions with band, next-unit return, change vs the current split, and why.\n"
      "      --target: least budget reaching N conversions; --profit-budget: profit-maximising budget."},
+    {"rules", circlewise::cli::rules,
+     "rules <events> [--json] [--min-support S] [--max-size N] [--min-confidence C] [--min-lift L]\n"
+     "          [--sort-by support|confidence|lift|leverage|conviction] [--max-rules N]\n"
+     "          [--max-antecedent N] [--max-consequent N] [--basket-by learner|session]\n"
+     "          [--session-gap-minutes M] [--events purchase,enroll] [--max-itemsets N]\n"
+     "          [--on-too-many error|truncate]\n"
+     "      Courses that sell together: FP-growth itemsets and association rules with support,\n"
+     "      confidence, lift, leverage and conviction."},
+    {"funnel", circlewise::cli::funnel,
+     "funnel <events> [--json] [--steps view,enroll,purchase:72,complete] [--window-days D]\n"
+     "          [--order strict|any] [--exclude refund] [--same-course] [--overall-only]\n"
+     "      Step conversion with Wilson 95% intervals and hours from entry, overall and per\n"
+     "      community (\"step:H\" = within H hours of the previous step; window 0 = none)."},
+    {"cohorts", circlewise::cli::cohorts,
+     "cohorts <events> [--json] [--period day|week|month] [--cohort-by first-activity|first-purchase]\n"
+     "          [--active-events view,complete] [--overall-only]\n"
+     "      Cohort retention matrix (birth and compounded) and paying-learner retention per\n"
+     "      community, period over period."},
 };
 
 void usage(std::ostream& o) {

@@ -2,10 +2,13 @@
 // WASM module; `loadInWorker()` gives the same API running inside a module Worker.
 import { instantiate } from './module.js';
 import * as eventLog from './event_log.js';
+import * as associationRules from './association_rules.js';
+import * as funnel from './funnel.js';
+import * as retention from './retention.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog];
+const features = [eventLog, associationRules, funnel, retention];
 
 export class Circlewise {
   #module;
