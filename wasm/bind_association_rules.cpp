@@ -33,7 +33,7 @@ std::string itemsets_json(std::uintptr_t items, std::uintptr_t offsets, std::siz
     auto o = itemset_options_from_json(parse_options(options_json));
     auto b = baskets_from_rows(reinterpret_cast<const int32_t*>(items), reinterpret_cast<const int32_t*>(offsets),
                                baskets, item_space);
-    return to_json(frequent_itemsets(b, o), {}).dump();
+    return to_columnar_json(frequent_itemsets(b, o));
   });
 }
 

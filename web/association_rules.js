@@ -65,9 +65,15 @@ export const methods = {
     try {
       m.HEAP32.set(items, pItems >> 2);
       m.HEAP32.set(offsets, pOffsets >> 2);
-      const r = JSON.parse(call(() => m.frequentItemsetsJson(pItems, pOffsets, baskets.length, values.length, opts)));
-      for (const s of r.itemsets) s.items = s.items.map((c) => values[c]);
-      return r;
+      const { offsets: off, items: codes, counts, ...meta } =
+        JSON.parse(call(() => m.frequentItemsetsJson(pItems, pOffsets, baskets.length, values.length, opts)));
+      const itemsets = new Array(counts.length);
+      for (let s = 0; s < counts.length; s++) {
+        const its = new Array(off[s + 1] - off[s]);
+        for (let k = off[s]; k < off[s + 1]; k++) its[k - off[s]] = values[codes[k]];
+        itemsets[s] = { items: its, count: counts[s], support: counts[s] / meta.baskets };
+      }
+      return { ...meta, itemsets };
     } finally {
       m._free(pItems);
       m._free(pOffsets);

@@ -1,6 +1,7 @@
 #include "circlewise/association_rules.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -115,8 +116,39 @@ struct Miner {
     out.counts.push_back(support);
   }
 
+  // All combinations of a single path's items (deepest chosen node gives the count), without
+  // building conditional trees: the common case at low support.
+  void mine_path(const std::vector<int32_t>& items, const std::vector<uint64_t>& counts, size_t from, uint64_t limit) {
+    for (size_t k = from; k < items.size() && !stopped; ++k) {
+      const uint64_t c = std::min(limit, counts[k]);
+      prefix.push_back(items[k]);
+      emit(c);
+      if (!stopped && prefix.size() < opt.max_size) mine_path(items, counts, k + 1, c);
+      prefix.pop_back();
+    }
+  }
+
   void mine(const FpTree& t, const std::vector<int32_t>& global) {
     const size_t m = global.size();
+    if (t.item.size() == m + 1) {
+      // One node per item: a single path exactly when no node has a sibling.
+      bool path = true;
+      for (size_t nd = 1; nd < t.item.size() && path; ++nd) path = t.next_sibling[nd] < 0;
+      if (path) {
+        std::vector<int32_t> items;
+        std::vector<uint64_t> counts;
+        for (int32_t nd = t.first_child[0]; nd >= 0; nd = t.first_child[static_cast<size_t>(nd)]) {
+          items.push_back(global[static_cast<size_t>(t.item[static_cast<size_t>(nd)])]);
+          counts.push_back(t.count[static_cast<size_t>(nd)]);
+        }
+        // Deeper nodes have smaller counts: walk from the deepest so each choice's count is that
+        // of its deepest item.
+        std::reverse(items.begin(), items.end());
+        std::reverse(counts.begin(), counts.end());
+        mine_path(items, counts, 0, UINT64_MAX);
+        return;
+      }
+    }
     std::vector<uint64_t> cnt(m, 0);
     std::vector<int32_t> remap(m, -1), touched;
     for (size_t jj = m; jj-- > 0 && !stopped;) {
@@ -502,6 +534,40 @@ nlohmann::json to_json(const AssociationAnalysis& a, const std::vector<std::stri
   if (a.itemsets.truncated)
     warnings.push_back("stopped at maxItemsets: itemsets and rules are incomplete (onTooMany is \"truncate\")");
   out["warnings"] = warnings;
+  return out;
+}
+
+std::string to_columnar_json(const FrequentItemsets& f) {
+  std::string out;
+  out.reserve(64 + f.items.size() * 6 + f.counts.size() * 14);
+  char buf[32];
+  auto num = [&](uint64_t x) {
+    auto r = std::to_chars(buf, buf + sizeof buf, x);
+    out.append(buf, r.ptr);
+  };
+  auto list = [&](const char* name, const auto& v) {
+    out += ",\"";
+    out += name;
+    out += "\":[";
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (i) out += ',';
+      num(static_cast<uint64_t>(v[i]));
+    }
+    out += ']';
+  };
+  out += "{\"baskets\":";
+  num(f.baskets);
+  out += ",\"minCount\":";
+  num(f.min_count);
+  out += ",\"count\":";
+  num(f.size());
+  out += ",\"upperBound\":";
+  out += std::isfinite(f.upper_bound) ? nlohmann::json(f.upper_bound).dump() : "null";
+  out += f.truncated ? ",\"truncated\":true" : ",\"truncated\":false";
+  list("offsets", f.offsets);
+  list("items", f.items);
+  list("counts", f.counts);
+  out += '}';
   return out;
 }
 
