@@ -12,5 +12,6 @@ int cohorts(int argc, char** argv);
 int churn(int argc, char** argv);
 int curves(int argc, char** argv);
 int allocate(int argc, char** argv);
+int model(int argc, char** argv);
 
 }  // namespace circlewise::cli

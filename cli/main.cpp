@@ -71,6 +71,14 @@ const Command kCommands[] = {
      "          [--active-events view,complete] [--overall-only]\n"
      "      Cohort retention matrix (birth and compounded) and paying-learner retention per\n"
      "      community, period over period."},
+    {"model", circlewise::cli::model,
+     "model build <events.csv|-> -o model.json [--binary model.cwm] [--method cosine|ease] [--k N]\n"
+     "          [--shrinkage S] [--min-support N] [--events enroll,purchase,complete] [--titles t.json] [--json]\n"
+     "      The item model for on-device recommendations: courses and each one's top-k neighbours.\n"
+     "  circlewise model info <model.json|model.cwm> [--json]\n"
+     "  circlewise model recommend <model> --history [event:]id,... [--n N] [--community C] [--exclude id,...]\n"
+     "  circlewise model evaluate <events.csv|-> [--n 10] [--max-cases N] [--ease] [model flags] [--json]\n"
+     "      Leave-last-out recall@n, NDCG@n, coverage: popularity vs item-item."},
 };
 
 void usage(std::ostream& o) {

@@ -5,10 +5,12 @@ import * as eventLog from './event_log.js';
 import * as associationRules from './association_rules.js';
 import * as funnel from './funnel.js';
 import * as retention from './retention.js';
+import * as recommender from './recommender.js';
+import * as widget from './widget.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog, associationRules, funnel, retention];
+const features = [eventLog, associationRules, funnel, retention, recommender, widget];
 
 export class Circlewise {
   #module;
