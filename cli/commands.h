@@ -13,5 +13,6 @@ int churn(int argc, char** argv);
 int curves(int argc, char** argv);
 int allocate(int argc, char** argv);
 int model(int argc, char** argv);
+int segment(int argc, char** argv);
 
 }  // namespace circlewise::cli

@@ -79,6 +79,13 @@ const Command kCommands[] = {
      "  circlewise model recommend <model> --history [event:]id,... [--n N] [--community C] [--exclude id,...]\n"
      "  circlewise model evaluate <events.csv|-> [--n 10] [--max-cases N] [--ease] [model flags] [--json]\n"
      "      Leave-last-out recall@n, NDCG@n, coverage: popularity vs item-item."},
+    {"segment", circlewise::cli::segment,
+     "segment <events.csv|-> [--k N | --auto-k [--k-min N] [--k-max N]] [--seed N] [--n-init N]\n"
+     "          [--max-iter N] [--tol X] [--algorithm auto|lloyd|hamerly] [--as-of DATE]\n"
+     "          [--features a,b,...] [--rfm] [--assignments FILE] [--json]\n"
+     "      Learner segments by k-means on standardised RFM + engagement features: size, revenue\n"
+     "      share, centroid, RFM-map label. --rfm: classic RFM quintile scores and segments instead.\n"
+     "      --assignments writes each learner's segment as CSV."},
 };
 
 void usage(std::ostream& o) {

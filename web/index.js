@@ -7,10 +7,11 @@ import * as funnel from './funnel.js';
 import * as retention from './retention.js';
 import * as recommender from './recommender.js';
 import * as widget from './widget.js';
+import * as segmentation from './segmentation.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog, associationRules, funnel, retention, recommender, widget];
+const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation];
 
 export class Circlewise {
   #module;
