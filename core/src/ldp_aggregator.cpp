@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "circlewise/error.h"
+#include "circlewise/privacy_budget.h"
 
 namespace circlewise {
 namespace {
@@ -214,8 +215,8 @@ FrequencyEstimates LdpAggregator::estimate(const std::vector<uint64_t>& values) 
   return out;
 }
 
-nlohmann::json to_json(const FrequencyEstimates& e) {
-  nlohmann::json rows = nlohmann::json::array();
+nlohmann::json to_json(const FrequencyEstimates& e, ReportKind kind, uint64_t items) {
+  nlohmann::json rows = nlohmann::json::array(), pairs = nlohmann::json::array();
   for (size_t i = 0; i < e.values.size(); ++i) {
     const auto k = static_cast<Eigen::Index>(i);
     rows.push_back({{"value", e.values[i]},
@@ -223,8 +224,14 @@ nlohmann::json to_json(const FrequencyEstimates& e) {
                     {"standardError", std::sqrt(e.variance[k])},
                     {"lower", e.lower[k]},
                     {"upper", e.upper[k]}});
+    if (kind == ReportKind::kPair && items >= 2) {
+      auto [a, b] = pair_from_index(e.values[i], items);
+      pairs.push_back({a, b});
+    }
   }
-  return {{"reports", e.reports}, {"confidence", e.confidence}, {"estimates", std::move(rows)}};
+  nlohmann::json out = {{"reports", e.reports}, {"confidence", e.confidence}, {"estimates", std::move(rows)}};
+  if (kind == ReportKind::kPair) out["pairs"] = std::move(pairs);
+  return out;
 }
 
 LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {
@@ -329,6 +336,87 @@ ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregat
       std::count_if(model.items.begin(), model.items.end(), [](const ModelItem& it) { return it.popularity <= 0; }));
   validate(model);
   return out;
+}
+
+LdpSimulationOptions ldp_simulation_options_from_json(const nlohmann::json& j) {
+  LdpSimulationOptions o;
+  if (j.is_null()) return o;
+  if (!j.is_object()) throw InputError("simulation options must be an object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    if (k == "epsilon") {
+      o.epsilon = ldp_number_in(j, "epsilon", kMinEpsilon, kMaxEpsilon);
+    } else if (k == "mechanism") {
+      if (!it->is_string()) throw InputError("option \"mechanism\" must be \"auto\", \"grr\", \"oue\" or \"olh\"");
+      o.auto_mechanism = it->get<std::string>() == "auto";
+      if (!o.auto_mechanism) o.mechanism = mechanism_from_name(it->get<std::string>());
+    } else if (k == "seed") {
+      if (!is_uint(*it)) throw InputError("option \"seed\" must be a non-negative integer");
+      o.seed = it->get<uint64_t>();
+    } else if (k == "events") {
+      if (!it->is_array() || it->empty()) throw InputError("option \"events\" must be a non-empty array of event names");
+      o.events.clear();
+      for (const auto& e : *it) {
+        if (!e.is_string()) throw InputError("option \"events\" must hold event names (strings)");
+        o.events.push_back(e.get<std::string>());
+      }
+    } else {
+      throw InputError("unknown simulation option \"" + k + "\" (known: epsilon, mechanism, seed, events)");
+    }
+  }
+  return o;
+}
+
+LdpSimulation simulate_ldp_reports(const EventLog& log, const LdpSimulationOptions& o) {
+  std::vector<char> engaging(log.event_names.size(), 0);
+  bool any = false;
+  for (const auto& name : o.events) {
+    int32_t code = log.event_names.find(name);
+    if (code >= 0) engaging[static_cast<size_t>(code)] = 1, any = true;
+  }
+  if (!any) throw InputError("none of the engagement events (option \"events\") occurs in the log");
+  const uint64_t d = log.items.size();
+  if (d < 2) throw InputError("the log has " + std::to_string(d) + " courses; private reports need at least 2");
+  std::vector<std::vector<uint64_t>> history(log.users.size());
+  for (size_t i = 0; i < log.size(); ++i)
+    if (log.item[i] != kNone && engaging[static_cast<size_t>(log.event[i])])
+      history[static_cast<size_t>(log.user[i])].push_back(static_cast<uint64_t>(log.item[i]));
+  LdpSimulation sim;
+  sim.catalogue = log.items.names();
+  sim.learners = log.users.size();
+  SeededRandomSource random(o.seed);
+  PrivacyBudget budget;
+  budget.max_epsilon_per_report = o.epsilon;
+  budget.max_total_epsilon = 2 * kMaxEpsilon;  // one item and one pair report per learner
+  for (auto& h : history) {
+    std::sort(h.begin(), h.end());
+    h.erase(std::unique(h.begin(), h.end()), h.end());
+    if (h.empty()) {
+      ++sim.learners_without_engagement;
+      continue;
+    }
+    DeviceState state;
+    ReportRequest r;
+    r.items = d;
+    r.history = h;
+    r.epsilon = o.epsilon;
+    r.auto_mechanism = o.auto_mechanism;
+    r.mechanism = o.mechanism;
+    r.period = "simulation";
+    if (r.mechanism == Mechanism::kOue && !r.auto_mechanism && d > kMaxOueDomain)
+      throw InputError("mechanism \"oue\" is offered up to " + std::to_string(kMaxOueDomain) + " courses");
+    sim.reports.push_back(make_report(r, budget, state, random, /*allow_insecure=*/true).report);
+    if (h.size() < 2) {
+      ++sim.learners_with_one_course;
+      continue;
+    }
+    r.kind = ReportKind::kPair;
+    // OUE over d(d-1)/2 pairs is not offered: large pair domains fall back to the automatic choice.
+    if (!r.auto_mechanism && r.mechanism == Mechanism::kOue && report_domain(ReportKind::kPair, d) > kMaxOueDomain)
+      r.auto_mechanism = true;
+    sim.reports.push_back(make_report(r, budget, state, random, true).report);
+  }
+  return sim;
 }
 
 }  // namespace circlewise

@@ -265,3 +265,25 @@ TEST(LdpAggregatorModel, RecoversPlantedBundlesFromPrivateReports) {
   }
   EXPECT_GE(recovered, static_cast<int>(p.truth.bundles.size()) - 1) << "of " << p.truth.bundles.size();
 }
+
+TEST(LdpAggregatorModel, SimulationIsReproducibleAndCountsWhoSentNothing) {
+  SyntheticOptions so;
+  so.seed = 3;
+  so.learners = 800;
+  so.courses = 12;
+  SyntheticPlatform p = generate_platform(so);
+  LdpSimulationOptions o;
+  o.epsilon = 2;
+  o.seed = 5;
+  LdpSimulation a = simulate_ldp_reports(p.log, o), b = simulate_ldp_reports(p.log, o);
+  ASSERT_EQ(a.reports.size(), b.reports.size());
+  for (size_t i = 0; i < a.reports.size(); ++i) EXPECT_EQ(to_json(a.reports[i]), to_json(b.reports[i]));
+  size_t items = 0, pairs = 0;
+  for (const auto& r : a.reports) (r.kind == ReportKind::kItem ? items : pairs)++;
+  // Every learner is accounted for: engaged ones sent an item report, those with 2+ courses a pair.
+  EXPECT_EQ(items + a.learners_without_engagement, a.learners);
+  EXPECT_EQ(pairs + a.learners_with_one_course, items);
+  EXPECT_EQ(a.catalogue.size(), p.log.items.size());
+  o.events = {"no-such-event"};
+  EXPECT_THROW(simulate_ldp_reports(p.log, o), InputError);
+}

@@ -19,6 +19,7 @@
 #include <Eigen/Core>
 #include <nlohmann/json_fwd.hpp>
 
+#include "circlewise/event_log.h"
 #include "circlewise/item_model.h"
 #include "circlewise/item_model_builder.h"
 #include "circlewise/ldp.h"
@@ -84,11 +85,13 @@ class LdpAggregator {
   AggregatorOptions options_;
   std::map<std::pair<int, double>, Group> groups_;  // by (mechanism, epsilon)
   std::unordered_set<std::string> ids_;
-  uint64_t accepted_ = 0, rejected_ = 0, seen_ = 0;
+  uint64_t accepted_ = 0, rejected_ = 0;
+  size_t seen_ = 0;  // reports offered so far, for 1-based indices in rejections
   std::vector<RejectedReport> rejections_;
 };
 
-nlohmann::json to_json(const FrequencyEstimates& e);
+// For pair aggregates (items > 0) each row also names its pair [i, j] in "pairs".
+nlohmann::json to_json(const FrequencyEstimates& e, ReportKind kind = ReportKind::kItem, uint64_t items = 0);
 
 // ── From pair estimates to an item model ──
 // What the estimates mean: each learner sends one item (uniform from their history of m
@@ -125,5 +128,28 @@ LdpCooccurrence cooccurrence_from_ldp(const LdpAggregator& items, const LdpAggre
 // replaced by the estimate, clipped at 0). The model's method is "ldp-<method>".
 ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
                                    const std::vector<ModelItem>& catalogue, const LdpModelOptions& options);
+
+// ── Simulation: a population of devices reporting from an event log ──
+// For planning and evaluation only (what would private reports from these learners give?): the
+// noise is seeded (SeededRandomSource), so it is reproducible, and therefore NOT private.
+struct LdpSimulationOptions {
+  double epsilon = 1;
+  bool auto_mechanism = true;
+  Mechanism mechanism = Mechanism::kOlh;
+  uint64_t seed = 1;
+  // Events that count as engagement with a course (as in item_model_builder.h).
+  std::vector<std::string> events = {"enroll", "purchase", "complete"};
+};
+// {"epsilon":4,"mechanism":"auto","seed":1,"events":["purchase"]}
+LdpSimulationOptions ldp_simulation_options_from_json(const nlohmann::json& j);
+
+struct LdpSimulation {
+  std::vector<std::string> catalogue;  // item ids in index order (the log's course dictionary)
+  std::vector<LdpReport> reports;      // one item report per engaged learner, one pair report per learner with >= 2
+  size_t learners = 0;                 // learners in the log
+  size_t learners_without_engagement = 0;  // sent nothing
+  size_t learners_with_one_course = 0;     // sent no pair report
+};
+LdpSimulation simulate_ldp_reports(const EventLog& log, const LdpSimulationOptions& options);
 
 }  // namespace circlewise
