@@ -233,3 +233,225 @@ export interface WorkerCirclewise {
   terminate(): void;
   [method: string]: unknown;
 }
+
+// ───────────────────────────── Response curves and budget allocation ─────────────────────────────
+// Amounts are per period (the history's period: a week, a month) in the history's currency.
+
+/**
+ * One row of a marketing history. Numbers may also be numeric strings; optional fields may be
+ * absent or null. A (period, community) pair may appear once. Periods are ordered numerically
+ * when all are numbers, else as text (ISO dates, "2024-W07").
+ */
+export interface MarketingHistoryRow {
+  period: string | number;
+  community: string;
+  /** Spend in the period, >= 0. */
+  spend: number | string;
+  /** Conversions (e.g. purchases) in the period, >= 0. */
+  conversions: number | string;
+  revenue?: number | string | null;
+  /** Community size in the period (for the conversion rate). */
+  members?: number | string | null;
+  /** Distinct paying learners (default: conversions). */
+  payers?: number | string | null;
+  /** Payers of this period who also paid in the previous one (for retention). */
+  retained?: number | string | null;
+}
+
+export interface CurveFitOptions {
+  /** `"auto"` (default) fits both and keeps the lower AICc. */
+  model?: 'auto' | 'hill' | 'exponential';
+  /** Fixes the Hill exponent (0.3–8); default: fitted. > 1 = S-curve. */
+  shape?: number;
+  /** Geometric carry-over of spend into later periods: a number in [0, 0.95] (default 0) or `"fit"`. */
+  adstock?: number | 'fit';
+  /** Seeded Levenberg–Marquardt starting points per model, 1–100 (default 6). */
+  starts?: number;
+  /** Residual-bootstrap refits for the band, 0–10000 (default 100; 0 = no band). */
+  bootstrap?: number;
+  /** Band coverage in (0, 1), default 0.9. */
+  level?: number;
+  seed?: number;
+  /** Fewest points a curve is fitted from, >= 5 (default 8). */
+  minPoints?: number;
+  /** `"fail"` (default) throws for a community with too few points or constant spend; `"skip"` lists it in `skipped`. */
+  onTooFewPoints?: 'fail' | 'skip';
+}
+
+/**
+ * conversions(spend) = base + top · h(x), x = spend / (1 − adstock) under steady spend;
+ * hill: h = x^shape / (scale^shape + x^shape); exponential: h = 1 − exp(−x / scale).
+ */
+export interface ResponseCurve {
+  community: string;
+  model: 'hill' | 'exponential';
+  base: number;
+  top: number;
+  scale: number;
+  shape: number;
+  adstock: number;
+  /** Revenue / conversions in the history; null without revenue. */
+  valuePerConversion: number | null;
+  points: number;
+  r2: number | null;
+  /** Mean absolute percentage error over the `mapePoints` points with conversions > 0. */
+  mape: number | null;
+  mapePoints: number;
+  sse: number;
+  /** Largest and mean spend in the history (plans are capped at `maxExtrapolation` × maxSpend). */
+  maxSpend: number;
+  meanSpend: number;
+  /** Spend in the latest period: the "current split". */
+  currentSpend: number;
+  level: number;
+  /** Bootstrap parameter sets [base, top, scale, shape]. */
+  samples: number[][];
+  /** For charts: fitted conversions and band over 0..1.5 × maxSpend (41 points). */
+  band: { spend: number[]; fit: number[]; lower: number[]; upper: number[] };
+}
+
+/** Seed metrics per community; null where the inputs are missing or a denominator is zero. */
+export interface CommunityMarketingMetrics {
+  community: string;
+  periods: number;
+  spend: number;
+  conversions: number;
+  revenue: number;
+  /** payers / members. */
+  conversionRate: number | null;
+  /** Σ retained / Σ previous period's payers. */
+  retention: number | null;
+  /** Payers in the last period / in the one before. */
+  payerRatio: number | null;
+  costPerConversion: number | null;
+  /** (revenue − spend) / spend. */
+  roi: number | null;
+  valuePerConversion: number | null;
+}
+
+export interface CurveFit {
+  curves: ResponseCurve[];
+  /** Communities not fitted (with `onTooFewPoints: "skip"`) and why. */
+  skipped: { community: string; reason: string }[];
+  metrics: CommunityMarketingMetrics[];
+  history: { rows: number; periods: number; communities: number; ignoredColumns: string[] };
+}
+
+export interface CommunityConstraint {
+  min?: number;
+  max?: number;
+  /** Holds the spend at this amount; `true` holds the current spend. */
+  fixed?: number | boolean;
+  /** The current spend (default: the curve's `currentSpend`). */
+  current?: number;
+  /** Value per conversion for revenue/profit (default: `valuePerConversion` option, then the curve's). */
+  value?: number;
+}
+
+export interface AllocationOptions {
+  /** Budget per period, >= 0 (required for `allocate`). */
+  budget?: number;
+  /** What is maximised; default `"conversions"`. Profit = value × conversions − spend. */
+  objective?: 'conversions' | 'revenue' | 'profit';
+  valuePerConversion?: number;
+  /** Per community, keyed by name. Unknown names throw. */
+  communities?: Record<string, CommunityConstraint>;
+  /** Without a `max`, a community gets at most this × the largest spend in its history (default 3; 0 = no cap). */
+  maxExtrapolation?: number;
+  /** DP grid steps (0 = auto, else 2–20000). */
+  grid?: number;
+  /** Continuous refinement after the grid optimum (default true). */
+  refine?: boolean;
+  /** Conversions per period to reach (`budgetForTarget`). */
+  target?: number;
+}
+
+export interface CommunityPlan {
+  community: string;
+  spend: number;
+  min: number;
+  max: number;
+  /** What set `max`: "option", "extrapolation", "budget", "saturation", "fixed". */
+  maxSource: string;
+  status: 'fixed' | 'at_min' | 'at_max' | 'interior';
+  /** Expected conversions per period and the curve's band. */
+  conversions: number;
+  lower: number;
+  upper: number;
+  /** Extra conversions per extra unit of spend, and the objective's value of it. */
+  marginalConversions: number;
+  marginalValue: number;
+  currentSpend: number;
+  currentConversions: number;
+  change: number;
+  changeConversions: number;
+  /** Why the community is where it is (binding bound, below an S-curve threshold, …). */
+  note: string;
+}
+
+export interface SplitTotals {
+  spend: number;
+  conversions: number;
+  lower: number;
+  upper: number;
+  revenue: number | null;
+  profit: number | null;
+  objective: number;
+}
+
+export interface Allocation {
+  mode: 'plan' | 'target' | 'profitBudget';
+  objective: 'conversions' | 'revenue' | 'profit';
+  /** The budget planned (found by the solver for target / profitBudget). */
+  budget: number;
+  communities: CommunityPlan[];
+  totals: SplitTotals;
+  /** The current split evaluated on the same curves. */
+  current: SplitTotals;
+  currentFeasible: boolean;
+  /** True when the current split was at least as good as the optimiser's plan (it is returned then). */
+  keptCurrent: boolean;
+  improvement: number;
+  grid: { steps: number; unit: number };
+  /** Binding bounds, budget that cannot be spent and why, the best place for one more unit. */
+  notes: string[];
+  target?: number;
+  targetReached?: boolean;
+}
+
+/** Parsed curves kept in the module for repeated allocation; `close()` frees them early. */
+export interface Allocator {
+  readonly size: number;
+  allocate(options: AllocationOptions): Allocation;
+  close(): void;
+}
+
+export interface Circlewise {
+  /**
+   * Fits a response curve per community (Levenberg–Marquardt, seeded starts, bootstrap band).
+   * @param history CSV text (header with period, community, spend, conversions; optional revenue,
+   *   members, payers, retained) or rows.
+   * @throws Error naming line and column (CSV) or row and field (rows); too few points (names the
+   *   community and `minPoints`); spend that never varies; options out of range (names the option).
+   */
+  fitCurves(history: string | MarketingHistoryRow[], options?: CurveFitOptions): CurveFit;
+  /** Seed metrics per community (conversion rate, retention, cost per conversion, ROI). */
+  historyMetrics(history: string | MarketingHistoryRow[]): CommunityMarketingMetrics[];
+  /** A simulated history from seeded random curves: `{ csv, truth }` (for demos and tests). */
+  simulateMarketingHistory(options?: { communities?: number; periods?: number; noise?: number; seed?: number }):
+    { csv: string; truth: (Pick<ResponseCurve, 'community' | 'model' | 'base' | 'top' | 'scale' | 'shape' | 'adstock'> & { valuePerConversion: number })[] };
+  /**
+   * Splits `options.budget` to maximise the objective, optimal also for S-curves (exact DP on a
+   * spend grid + continuous refinement); never worse than a feasible current split. Parsed curves
+   * are cached per curves object (and by content), so re-allocating is cheap.
+   * @throws Error for a missing/negative budget, minimums above the budget, min > max, unknown
+   *   communities, revenue/profit without a value per conversion.
+   */
+  allocate(curves: CurveFit | ResponseCurve[], options: AllocationOptions): Allocation;
+  /** The least budget whose best plan reaches `options.target` conversions per period (`targetReached` false when impossible). */
+  budgetForTarget(curves: CurveFit | ResponseCurve[], options: AllocationOptions & { target: number }): Allocation;
+  /** The total budget (and its plan) that maximises profit, searched up to the communities' maximums. */
+  profitMaximizingBudget(curves: CurveFit | ResponseCurve[], options?: AllocationOptions): Allocation;
+  /** Parsed curves for repeated allocation. */
+  allocator(curves: CurveFit | ResponseCurve[]): Allocator;
+}

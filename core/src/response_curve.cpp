@@ -73,7 +73,28 @@ struct Problem {
   CurveModel model;
   bool fit_shape;
   double log_scale_lo, log_scale_hi;
+  std::vector<double> log_x;  // log of x (or -inf at 0), computed once: the Hill term is exp(n (log x - log scale))
 };
+
+Problem make_problem(const std::vector<double>& x, const std::vector<double>& y, CurveModel model, bool fit_shape) {
+  double xmax = *std::max_element(x.begin(), x.end()), xmin_pos = xmax;
+  for (double v : x)
+    if (v > 0) xmin_pos = std::min(xmin_pos, v);
+  // The half-saturation point is only identifiable somewhere near the observed spends.
+  Problem pr{x, y, model, fit_shape, std::log(xmin_pos / 20), std::log(xmax * 20), {}};
+  pr.log_x.reserve(x.size());
+  for (double v : x) pr.log_x.push_back(v > 0 ? std::log(v) : -std::numeric_limits<double>::infinity());
+  return pr;
+}
+
+// Saturation at point i without pow/log in the loop.
+inline double saturation_at(const Problem& pr, const CurveParams& p, double log_scale, size_t i) {
+  double x = pr.x[i];
+  if (x <= 0) return 0;
+  if (p.model == CurveModel::kExponential) return 1 - std::exp(-x / p.scale);
+  double u = std::exp(std::min(700.0, p.shape * (pr.log_x[i] - log_scale)));
+  return u / (1 + u);
+}
 
 using Vec4 = Eigen::Matrix<double, 4, 1>;
 using Mat4 = Eigen::Matrix<double, 4, 4>;
@@ -99,7 +120,7 @@ double sse_of(const Problem& pr, const Vec4& t, double fixed_shape) {
   CurveParams p = to_params(pr, t, fixed_shape);
   double s = 0;
   for (size_t i = 0; i < pr.x.size(); ++i) {
-    double r = p.base + p.top * saturation(p, pr.x[i]) - pr.y[i];
+    double r = p.base + p.top * saturation_at(pr, p, t[2], i) - pr.y[i];
     s += r * r;
   }
   return s;
@@ -121,7 +142,7 @@ void normal_equations(const Problem& pr, const Vec4& t, double fixed_shape, Mat4
         h = 1 - e;
         j[2] = -p.top * e * x / p.scale;
       } else {
-        double lr = std::log(x / p.scale);
+        double lr = pr.log_x[i] - t[2];
         double u = std::exp(std::clamp(p.shape * lr, -700.0, 700.0));
         h = u / (1 + u);
         double d = u / ((1 + u) * (1 + u));
@@ -199,14 +220,13 @@ ModelFit fit_model(const std::vector<double>& x, const std::vector<double>& y, C
   double xmin_pos = xmax;
   for (double v : x)
     if (v > 0) xmin_pos = std::min(xmin_pos, v);
+  Problem pr = make_problem(x, y, model, model == CurveModel::kHill && !(o.shape > 0));
   std::vector<double> xs(x);
   std::sort(xs.begin(), xs.end());
   double xmed = std::max(xs[xs.size() / 2], xmin_pos);
   double ymin = *std::min_element(y.begin(), y.end()), ymax = *std::max_element(y.begin(), y.end());
   bool fit_shape = model == CurveModel::kHill && !(o.shape > 0);
   double fixed_shape = model == CurveModel::kHill && o.shape > 0 ? o.shape : 1;
-  // The half-saturation point is only identifiable somewhere near the observed spends.
-  Problem pr{x, y, model, fit_shape, std::log(xmin_pos / 20), std::log(xmax * 20)};
   ModelFit best;
   best.k = 3 + (fit_shape ? 1 : 0);
   for (int s = 0; s < std::max(1, o.starts); ++s) {
@@ -315,11 +335,8 @@ ResponseCurve fit_response_curve(const std::string& community, const CommunitySe
   // Residual bootstrap: refit (model and adstock held) to fitted + resampled residuals.
   if (o.bootstrap > 0) {
     bool fit_shape = c.params.model == CurveModel::kHill && !(o.shape > 0);
-    double xmin_pos = *std::max_element(x.begin(), x.end()), xmax = xmin_pos;
-    for (double v : x)
-      if (v > 0) xmin_pos = std::min(xmin_pos, v);
     std::vector<double> yb(n);
-    Problem pr{x, yb, c.params.model, fit_shape, std::log(xmin_pos / 20), std::log(xmax * 20)};
+    Problem pr = make_problem(x, yb, c.params.model, fit_shape);
     for (int b = 0; b < o.bootstrap; ++b) {
       for (size_t i = 0; i < n; ++i) yb[i] = std::max(0.0, fitted[i] + resid[rng.below(n)]);
       double sse;
