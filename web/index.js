@@ -2,6 +2,7 @@
 // WASM module; `loadInWorker()` gives the same API running inside a module Worker.
 import { instantiate } from './module.js';
 import * as eventLog from './event_log.js';
+import * as churn from './churn.js';
 import * as allocation from './allocation.js';
 import * as associationRules from './association_rules.js';
 import * as funnel from './funnel.js';
@@ -12,7 +13,7 @@ import * as segmentation from './segmentation.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation, allocation];
+const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation, allocation, churn];
 
 export class Circlewise {
   #module;
