@@ -455,3 +455,137 @@ export interface Circlewise {
   /** Parsed curves for repeated allocation. */
   allocator(curves: CurveFit | ResponseCurve[]): Allocator;
 }
+
+// ───────────────────────────── Churn risk and customer value ─────────────────────────────
+
+/**
+ * Options of {@link Dataset.churn} and {@link Circlewise.fitChurnModel}. Time is in whole
+ * periods (`unit`) counted from each learner's first purchase.
+ */
+export interface ChurnOptions {
+  /** Period length for an event log: `"days"` (default) or `"weeks"` (starting Monday). Ignored for summary tables. */
+  unit?: 'days' | 'weeks';
+  /** End of observation (event logs only), e.g. `"2025-12-31"`; default the last event. Later purchases are ignored and counted. */
+  asOf?: string;
+  /** Periods ahead for `expectedPurchases`, 0..100000. Default 30. */
+  horizon?: number;
+  /** CLV: number of discounting steps, 1..1200. Default 12. */
+  clvPeriods?: number;
+  /** CLV: periods per step (> 0). Default 30 (a month when the unit is days). */
+  clvStep?: number;
+  /** CLV: discount rate per step, 0..10. Default 0.01. */
+  discountRate?: number;
+  /** CLV: share of revenue that is profit, 0..1. Default 1. */
+  margin?: number;
+  /** L2 penalty on the parameters (as lifetimes' `penalizer_coef`), >= 0. Default 0 (plain MLE). */
+  penalizer?: number;
+  /** Optimiser budget, 100..10,000,000. Default 20000. */
+  maxEvaluations?: number;
+}
+
+/** One row of a ready summary table (the `lifetimes` convention). */
+export interface ChurnSummaryRow {
+  learner: string;
+  /** Repeat purchase periods (whole number >= 0). */
+  frequency: number;
+  /** Periods from first to last purchase; 0 when frequency is 0; <= T. */
+  recency: number;
+  /** Periods from first purchase to the end of observation. */
+  T: number;
+  /** Mean spend per repeat period; `null`/absent = unknown (`monetary` is accepted too). */
+  monetary_value?: number | null;
+}
+
+/** Conversion (paying learners / learners) and revenue of one community. */
+export interface CommunityConversion {
+  /** `"(none)"` for learners with no community on any event. */
+  community: string;
+  learners: number;
+  payingLearners: number;
+  conversionRate: number;
+  /** Wilson 95% interval of the conversion rate. */
+  conversionLow: number;
+  conversionHigh: number;
+  /** Purchase amounts; purchases without a community count for each community of their learner. */
+  revenue: number;
+  revenuePerLearner: number;
+  revenuePerPayingLearner: number;
+}
+
+export interface ConversionTable {
+  /** By descending conversion rate, then name; `"(none)"` last. */
+  communities: CommunityConversion[];
+  overall: CommunityConversion;
+  learnersWithoutCommunity: number;
+  /** Counted as paying, add nothing to revenue. */
+  purchasesWithoutAmount: number;
+}
+
+export interface ChurnResult {
+  /** BG/NBD (Fader, Hardie & Lee 2005) maximum-likelihood fit. `alpha` is in periods. */
+  model: {
+    r: number; alpha: number; a: number; b: number;
+    logLikelihood: number; learners: number; repeatLearners: number;
+    evaluations: number; converged: boolean;
+    /** E.g. a parameter the data do not identify. */
+    warnings: string[];
+  };
+  /** Gamma-Gamma spend model; `null` when it cannot be fitted (`spendNote` says why). */
+  spend: null | {
+    p: number; q: number; gamma: number; logLikelihood: number;
+    learners: number; skippedNoRepeat: number; skippedNoAmount: number;
+    /** Population mean spend per purchase; `null` when q <= 1. */
+    meanSpend: number | null;
+    /** The model assumes ~0; check it. */
+    frequencyMonetaryCorrelation: number;
+    evaluations: number; converged: boolean; warnings: string[];
+  };
+  spendNote: string;
+  horizon: number;
+  totals: { learners: number; meanPAlive: number; expectedPurchases: number; clv: number | null; meanClv: number | null };
+  clvOptions: { periods: number; step: number; discountRate: number; margin: number };
+  /** Event logs only (else `null`). */
+  unit: 'days' | 'weeks' | null;
+  asOf: string | null;
+  ingest: null | {
+    learners: number; learnersWithoutPurchase: number; purchases: number;
+    purchasesAfterAsOf: number; purchasesMergedSamePeriod: number; purchasesWithoutAmount: number;
+  };
+  conversion: ConversionTable | null;
+  /** One entry per learner with a purchase, aligned by index. NaN where undefined (no spend model). */
+  learners: {
+    ids: string[];
+    frequency: Float64Array; recency: Float64Array; T: Float64Array; monetary: Float64Array;
+    /** Probability the learner is still active at T. */
+    pAlive: Float64Array;
+    /** Expected purchases in the next `horizon` periods. */
+    expectedPurchases: Float64Array;
+    /** Expected spend per purchase (Gamma-Gamma). */
+    expectedSpend: Float64Array;
+    /** Discounted expected margin over `clvPeriods` steps of `clvStep` periods. */
+    clv: Float64Array;
+  };
+}
+
+export interface Dataset {
+  /**
+   * Churn risk from this dataset's purchases: BG/NBD fit, per-learner P(alive), expected
+   * purchases, expected spend and CLV, plus conversion per community.
+   * @throws Error when options are out of range (names the option), when no learner has a
+   * purchase up to `asOf`, fewer than 2 learners bought, or nobody made a repeat purchase.
+   */
+  churn(options?: ChurnOptions): ChurnResult;
+  /** Conversion rate and revenue per community (the marketing page's first table). */
+  conversionByCommunity(): ConversionTable;
+}
+
+export interface Circlewise {
+  /**
+   * Fits the churn model on a ready summary table: rows, or CSV text with a header naming
+   * learner, frequency, recency, T (and optionally monetary_value).
+   * @throws Error naming the row (or CSV line) and column for NaN, negative values, a
+   * non-integer frequency, recency > T, recency > 0 with frequency 0; and the degenerate cases
+   * of {@link Dataset.churn}.
+   */
+  fitChurnModel(summary: ChurnSummaryRow[] | string, options?: ChurnOptions): ChurnResult;
+}
