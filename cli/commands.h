@@ -10,9 +10,12 @@ int rules(int argc, char** argv);
 int funnel(int argc, char** argv);
 int cohorts(int argc, char** argv);
 int churn(int argc, char** argv);
+int segment(int argc, char** argv);
 int curves(int argc, char** argv);
 int allocate(int argc, char** argv);
 int model(int argc, char** argv);
-int segment(int argc, char** argv);
+int ldp(int argc, char** argv);
+int abtest(int argc, char** argv);
+int ltv(int argc, char** argv);
 
 }  // namespace circlewise::cli

@@ -27,6 +27,24 @@ const Command kCommands[] = {
      "          [--days N] [--start YYYY-MM-DD] [--truth FILE]\n"
      "      Writes a synthetic course platform's event log as CSV to stdout (deterministic per\n"
      "      seed); --truth also writes its planted effects as JSON."},
+    {"rules", circlewise::cli::rules,
+     "rules <events> [--json] [--min-support S] [--max-size N] [--min-confidence C] [--min-lift L]\n"
+     "          [--sort-by support|confidence|lift|leverage|conviction] [--max-rules N]\n"
+     "          [--max-antecedent N] [--max-consequent N] [--basket-by learner|session]\n"
+     "          [--session-gap-minutes M] [--events purchase,enroll] [--max-itemsets N]\n"
+     "          [--on-too-many error|truncate]\n"
+     "      Courses that sell together: FP-growth itemsets and association rules with support,\n"
+     "      confidence, lift, leverage and conviction."},
+    {"funnel", circlewise::cli::funnel,
+     "funnel <events> [--json] [--steps view,enroll,purchase:72,complete] [--window-days D]\n"
+     "          [--order strict|any] [--exclude refund] [--same-course] [--overall-only]\n"
+     "      Step conversion with Wilson 95% intervals and hours from entry, overall and per\n"
+     "      community (\"step:H\" = within H hours of the previous step; window 0 = none)."},
+    {"cohorts", circlewise::cli::cohorts,
+     "cohorts <events> [--json] [--period day|week|month] [--cohort-by first-activity|first-purchase]\n"
+     "          [--active-events view,complete] [--overall-only]\n"
+     "      Cohort retention matrix (birth and compounded) and paying-learner retention per\n"
+     "      community, period over period."},
     {"churn", circlewise::cli::churn,
      "churn <events|summary.csv> [--json] [--summary] [--unit days|weeks] [--as-of YYYY-MM-DD]\n"
      "          [--horizon N] [--clv-periods N] [--clv-step N] [--discount-rate R] [--margin M]\n"
@@ -34,6 +52,13 @@ const Command kCommands[] = {
      "      Churn risk: BG/NBD fit (r, alpha, a, b, log-likelihood), P(alive) and expected purchases\n"
      "      per learner, Gamma-Gamma spend and CLV, conversion and revenue per community. --summary\n"
      "      reads a table learner,frequency,recency,T[,monetary_value] instead of an event log."},
+    {"segment", circlewise::cli::segment,
+     "segment <events.csv|-> [--k N | --auto-k [--k-min N] [--k-max N]] [--seed N] [--n-init N]\n"
+     "          [--max-iter N] [--tol X] [--algorithm auto|lloyd|hamerly] [--as-of DATE]\n"
+     "          [--features a,b,...] [--rfm] [--assignments FILE] [--json]\n"
+     "      Learner segments by k-means on standardised RFM + engagement features: size, revenue\n"
+     "      share, centroid, RFM-map label. --rfm: classic RFM quintile scores and segments instead.\n"
+     "      --assignments writes each learner's segment as CSV."},
     {"curves", circlewise::cli::curves,
      "curves fit <history.csv|-> [--json] [--model auto|hill|exponential] [--shape N]\n"
      "          [--adstock fit|X] [--bootstrap N] [--starts N] [--seed N] [--level L]\n"
@@ -53,24 +78,6 @@ const Command kCommands[] = {
      "      Budget per period across communities, optimal also for S-curves: spend, expected\n"
      "      conversions with band, next-unit return, change vs the current split, and why.\n"
      "      --target: least budget reaching N conversions; --profit-budget: profit-maximising budget."},
-    {"rules", circlewise::cli::rules,
-     "rules <events> [--json] [--min-support S] [--max-size N] [--min-confidence C] [--min-lift L]\n"
-     "          [--sort-by support|confidence|lift|leverage|conviction] [--max-rules N]\n"
-     "          [--max-antecedent N] [--max-consequent N] [--basket-by learner|session]\n"
-     "          [--session-gap-minutes M] [--events purchase,enroll] [--max-itemsets N]\n"
-     "          [--on-too-many error|truncate]\n"
-     "      Courses that sell together: FP-growth itemsets and association rules with support,\n"
-     "      confidence, lift, leverage and conviction."},
-    {"funnel", circlewise::cli::funnel,
-     "funnel <events> [--json] [--steps view,enroll,purchase:72,complete] [--window-days D]\n"
-     "          [--order strict|any] [--exclude refund] [--same-course] [--overall-only]\n"
-     "      Step conversion with Wilson 95% intervals and hours from entry, overall and per\n"
-     "      community (\"step:H\" = within H hours of the previous step; window 0 = none)."},
-    {"cohorts", circlewise::cli::cohorts,
-     "cohorts <events> [--json] [--period day|week|month] [--cohort-by first-activity|first-purchase]\n"
-     "          [--active-events view,complete] [--overall-only]\n"
-     "      Cohort retention matrix (birth and compounded) and paying-learner retention per\n"
-     "      community, period over period."},
     {"model", circlewise::cli::model,
      "model build <events.csv|-> -o model.json [--binary model.cwm] [--method cosine|ease] [--k N]\n"
      "          [--shrinkage S] [--min-support N] [--events enroll,purchase,complete] [--titles t.json] [--json]\n"
@@ -79,13 +86,31 @@ const Command kCommands[] = {
      "  circlewise model recommend <model> --history [event:]id,... [--n N] [--community C] [--exclude id,...]\n"
      "  circlewise model evaluate <events.csv|-> [--n 10] [--max-cases N] [--ease] [model flags] [--json]\n"
      "      Leave-last-out recall@n, NDCG@n, coverage: popularity vs item-item."},
-    {"segment", circlewise::cli::segment,
-     "segment <events.csv|-> [--k N | --auto-k [--k-min N] [--k-max N]] [--seed N] [--n-init N]\n"
-     "          [--max-iter N] [--tol X] [--algorithm auto|lloyd|hamerly] [--as-of DATE]\n"
-     "          [--features a,b,...] [--rfm] [--assignments FILE] [--json]\n"
-     "      Learner segments by k-means on standardised RFM + engagement features: size, revenue\n"
-     "      share, centroid, RFM-map label. --rfm: classic RFM quintile scores and segments instead.\n"
-     "      --assignments writes each learner's segment as CSV."},
+    {"ldp", circlewise::cli::ldp,
+     "ldp plan [--epsilon E] [--items N] [--kind item|pair] [--learners N] [--target-error F] [--json]\n"
+     "      Expected error of private (local DP) reports per mechanism, and the learners needed.\n"
+     "  circlewise ldp simulate <events.csv|-> [--epsilon E] [--mechanism auto|grr|oue|olh] [--seed N]\n"
+     "          [--events purchase,...] [--catalogue FILE]\n"
+     "      Reports the log's learners would send (NDJSON to stdout; seeded, for evaluation only).\n"
+     "  circlewise ldp aggregate <reports.ndjson|-> (--items N | --catalogue FILE) [--model FILE]\n"
+     "          [--k N] [--top-items N] [--min-epsilon E] [--max-epsilon E] [--top N] [--json]\n"
+     "      Validates reports (rejects bad ones whole, by line), estimates course and pair counts\n"
+     "      with intervals; --model writes the item model rebuilt from the reports."},
+    {"abtest", circlewise::cli::abtest,
+     "abtest size --baseline RATE --mde X [--relative] [--alpha 0.05] [--power 0.8] [--one-sided]\n"
+     "          [--variants 2] [--formula pooled|evan-miller] [--daily-traffic N] [--json]\n"
+     "      Learners per variant for a conversion-rate test (Bonferroni over variants), and days.\n"
+     "  circlewise abtest analyze (--variant NAME:VISITORS:CONVERSIONS ... | options.json) [--alpha A]\n"
+     "          [--one-sided] [--split 50,50] [--srm-alpha 0.001] [--prior A,B] [--tau T] [--seed N] [--json]\n"
+     "      z-test, chi-square, CIs of difference and lift, P(beats control), expected loss,\n"
+     "      always-valid sequential p-value (mSPRT), sample-ratio-mismatch check.\n"
+     "  circlewise abtest ratio <learners.csv (variant,value[,denominator]) | options.json> [--alpha A] [--json]\n"
+     "      Ratio metrics (revenue per learner / per session) by the delta method."},
+    {"ltv", circlewise::cli::ltv,
+     "ltv --arpu X (--churn C | --retention 1,0.7,... | --cohort-revenue R,... --cohort-size N)\n"
+     "          [--margin M] [--discount D] [--cac X | --spend S --new-customers N] [--no-extrapolate]\n"
+     "          [--horizon 36] [--json]\n"
+     "      Lifetime value per customer, LTV/CAC and payback period (all per period)."},
 };
 
 void usage(std::ostream& o) {

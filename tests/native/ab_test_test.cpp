@@ -375,3 +375,10 @@ TEST(AbRatio, RejectsInconsistentOrMissingInput) {
   double bad[] = {1, NAN, 3};
   EXPECT_NE(error_of([&] { ratio_sums("B", bad, nullptr, 3); }).find("values[1] is not a finite number"), std::string::npos);
 }
+
+TEST(AbAnalyze, SeededProbabilityOfBeingBestMatchesTheGoldenValuesSharedWithWasm) {
+  std::ifstream f(std::string(CIRCLEWISE_FIXTURES) + "/ab_test/golden.json");
+  const json golden = json::parse(f)["probBest"];
+  auto r = analyze_conversions(analyze_options_from_json(golden["options"]));
+  for (size_t i = 0; i < r.variants.size(); ++i) EXPECT_EQ(r.variants[i].prob_best, golden["expected"][i].get<double>());
+}
