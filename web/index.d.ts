@@ -589,3 +589,174 @@ export interface Circlewise {
    */
   fitChurnModel(summary: ChurnSummaryRow[] | string, options?: ChurnOptions): ChurnResult;
 }
+
+// ───────────────────────────── Courses that sell together, funnels, cohorts ─────────────────────────────
+
+/** Baskets, mining and rule options for {@link Dataset.rules}. */
+export interface RulesOptions {
+  /** `"learner"` (default): one basket per learner; `"session"`: split where events are more than `sessionGapMinutes` apart. */
+  basketBy?: 'learner' | 'session';
+  /** Session gap in minutes, > 0 (default 30). */
+  sessionGapMinutes?: number;
+  /** Event names that put a course in a basket (default `["purchase"]`). */
+  events?: string[];
+  /** Minimum support as a share of baskets, in (0, 1] (default 0.01). */
+  minSupport?: number;
+  /** Largest itemset mined, 1..20 (default 4). */
+  maxSize?: number;
+  /** Mining budget, 1..10,000,000 (default 1,000,000). */
+  maxItemsets?: number;
+  /** On exceeding `maxItemsets`: throw (default) or return what was found with `truncated: true`. */
+  onTooMany?: 'error' | 'truncate';
+  minConfidence?: number;
+  minLift?: number;
+  minLeverage?: number;
+  minConviction?: number;
+  /** Cap on antecedent / consequent size (0 = none). */
+  maxAntecedent?: number;
+  maxConsequent?: number;
+  /** Sort key, best first (default `"lift"`). */
+  sortBy?: 'support' | 'confidence' | 'lift' | 'leverage' | 'conviction';
+  /** Rules returned, 1..1,000,000 (default 1000); `rulesPassing` counts all that pass. */
+  maxRules?: number;
+  /** Itemsets listed in the result (default 100; all are counted in `count`). */
+  maxItemsetsOut?: number;
+}
+
+export interface FrequentItemset<T = string> {
+  items: T[];
+  /** Baskets containing every item. */
+  count: number;
+  /** count / baskets. */
+  support: number;
+}
+
+export interface AssociationRule {
+  antecedent: string[];
+  consequent: string[];
+  count: number;
+  support: number;
+  confidence: number;
+  lift: number;
+  leverage: number;
+  /** `Infinity` when confidence is 1. */
+  conviction: number;
+}
+
+export interface RulesResult {
+  baskets: { count: number; eventsUsed: number; eventsWithoutItem: number; repeatedItems: number; unknownEvents: string[]; meanSize: number; largest: number };
+  /** ceil(minSupport × baskets). */
+  minCount: number;
+  /** Frequent itemsets found (all of them; `itemsets` lists the first `maxItemsetsOut`). */
+  count: number;
+  /** The up-front bound on the number of frequent itemsets (null if not finite). */
+  upperBound: number | null;
+  truncated: boolean;
+  itemsets: FrequentItemset[];
+  rulesPassing: number;
+  rules: AssociationRule[];
+  warnings: string[];
+}
+
+export interface ItemsetsResult<T> {
+  baskets: number;
+  minCount: number;
+  count: number;
+  upperBound: number | null;
+  truncated: boolean;
+  /** Sorted by count (desc), then size, then items. */
+  itemsets: FrequentItemset<T>[];
+}
+
+export type FunnelStep = string | { event: string; /** Within this many hours of the previous step (strict order only). */ withinHours?: number };
+
+export interface FunnelOptions {
+  /** 2..20 steps (default view → enroll → purchase → complete). */
+  steps?: FunnelStep[];
+  /** Conversion window anchored at entry, in days, 0..3650 (default 30; 0 = no limit). */
+  windowDays?: number;
+  /** `"strict"` (default): steps in order; `"any"`: later steps in any order after the entry. */
+  order?: 'strict' | 'any';
+  /** Event names that end an attempt (e.g. `["refund"]`). */
+  exclude?: string[];
+  /** All steps must concern the entry's course. */
+  sameCourse?: boolean;
+  /** Also per community (default true). */
+  byCommunity?: boolean;
+}
+
+/** A proportion with its Wilson 95% interval; all null when the denominator is 0. */
+export interface Proportion { rate: number | null; low: number | null; high: number | null }
+
+export interface FunnelGroup {
+  /** Absent on the overall funnel; `"(none)"` for entries without community. */
+  community?: string;
+  entered: number;
+  converted: number;
+  /** Learners whose counted attempt was ended by an exclusion event. */
+  cutByExclusion: number;
+  steps: {
+    event: string;
+    learners: number;
+    fromPrevious: Proportion;
+    fromEntry: Proportion;
+    /** Hours from entry to this step; null when nobody reached it. */
+    hoursFromEntry: { count: number; mean: number; p10: number; p25: number; median: number; p75: number; p90: number } | null;
+  }[];
+}
+
+export interface FunnelResult extends FunnelGroup {
+  byCommunity: FunnelGroup[];
+  /** E.g. a step whose event never occurs in the log (its learners are 0; not an error). */
+  warnings: string[];
+}
+
+export interface CohortOptions {
+  cohortBy?: 'firstActivity' | 'firstPurchase';
+  /** ISO weeks (Monday, UTC) by default. */
+  period?: 'day' | 'week' | 'month';
+  /** Event names counted as activity (default: every event). */
+  activeEvents?: string[];
+  /** Paying-learner retention per community too (default true). */
+  byCommunity?: boolean;
+}
+
+export interface CohortResult {
+  period: 'day' | 'week' | 'month';
+  firstPeriod: string | null;
+  lastPeriod: string | null;
+  learnersWithoutCohortEvent: number;
+  /** Index t = periods after the cohort's own; null = not lived through yet (not churn). */
+  cohorts: { cohort: string; size: number; active: (number | null)[]; continuous: (number | null)[]; birth: (number | null)[]; compounded: (number | null)[] }[];
+  /** All communities first (`community: null`), then each community. */
+  paying: { community: string | null; periods: { period: string; payers: number; retained: number; ratio: number | null; retention: number | null }[] }[];
+  warnings: string[];
+}
+
+export interface Dataset {
+  /**
+   * Courses that sell together: baskets, FP-growth itemsets and association rules.
+   * @throws Error naming the option and its range; when the itemsets would exceed `maxItemsets`
+   *   (message says to raise `minSupport`, lower `maxSize`, raise `maxItemsets` or truncate);
+   *   when rule splits would exceed 2e7 (set `maxAntecedent`/`maxConsequent`).
+   */
+  rules(options?: RulesOptions): RulesResult;
+  /**
+   * Funnel conversion with Wilson 95% intervals and hours from entry, overall and per community.
+   * @throws Error naming the option (steps, windowDays, order, exclude, withinHours...).
+   */
+  funnel(options?: FunnelOptions): FunnelResult;
+  /**
+   * Cohort retention matrices (birth and compounded) and paying-learner retention per community.
+   * @throws Error naming the option; when the log spans more than 1,500 periods.
+   */
+  cohorts(options?: CohortOptions): CohortResult;
+}
+
+export interface Circlewise {
+  /**
+   * Frequent itemsets of any baskets (arrays of strings or numbers; repeats count once) by
+   * FP-growth. Same options and errors as the mining part of {@link Dataset.rules}.
+   */
+  frequentItemsets<T extends string | number>(baskets: T[][], options?: Pick<RulesOptions, 'minSupport' | 'maxSize' | 'maxItemsets' | 'onTooMany'>): ItemsetsResult<T>;
+}
