@@ -18,6 +18,9 @@ cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"
 
+step "fuzzing (libFuzzer, bounded time per target)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
+
 step "CLI"
 bash tests/cli/run.sh build-native/cli/circlewise
 

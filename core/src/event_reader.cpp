@@ -131,7 +131,7 @@ struct EventReader::Impl {
   }
 
   void bad_row(size_t at_line, size_t record, const Problem& p) {
-    std::string msg = where(at_line, record, p.field) + ": " + p.message;
+    std::string msg = printable(where(at_line, record, p.field) + ": " + p.message);
     if (opt.on_bad_row == OnBadRow::kFail) throw InputError(msg);
     ++log.report.skipped_rows;
     if (log.report.problems.size() < opt.max_problem_details)

@@ -77,6 +77,25 @@ std::string quote_value(std::string_view s) {
   return out;
 }
 
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = c < 0x80 ? 1 : utf8_sequence(s, i);
+    if ((c < 0x20 && c != '\t') || c == 0x7F || n == 0) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "\\x%02X", c);
+      out += hex;
+      ++i;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  return out;
+}
+
 std::string format_number(double v) {
   char buf[40];
   for (int precision = 1; precision <= 17; ++precision) {

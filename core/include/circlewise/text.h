@@ -14,6 +14,10 @@ const char* check_text(std::string_view s);
 // control and non-UTF-8 bytes escaped so the message itself stays printable.
 std::string quote_value(std::string_view s);
 
+// `s` with every byte that is not valid UTF-8 (and every control character but tab) written as
+// \xNN: messages quote user data, and a message must itself be valid, printable UTF-8.
+std::string printable(std::string_view s);
+
 // Shortest decimal text that reads back as the same double ("19.99", not "19.989999999999998").
 std::string format_number(double v);
 

@@ -1,0 +1,25 @@
+// Replays every input a fuzzer crashed on (tests/fuzz/regressions/<target>/) through the same
+// harness, so a fixed crash stays fixed in the ordinary (and sanitized) test run.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "../fuzz/event_reader_harness.h"
+
+namespace fs = std::filesystem;
+
+TEST(FuzzRegressions, EventReaderCrashInputsNowEndInALogOrAnInputError) {
+  const fs::path dir = fs::path(CIRCLEWISE_FIXTURES).parent_path() / "fuzz" / "regressions" / "event_reader";
+  size_t n = 0;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NO_THROW(run_event_reader_case(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()))
+        << entry.path();
+    ++n;
+  }
+  EXPECT_GT(n, 0u);
+}
