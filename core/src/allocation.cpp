@@ -405,7 +405,8 @@ Allocation build(const std::vector<Slot>& slots, const std::vector<double>& spen
                                     money(slots[i].hi) + "]";
     }
   }
-  if (a.current_feasible && cur_total > budget * (1 + 1e-12)) {
+  // In the inverse modes the budget is the answer, so only the bounds judge the current split.
+  if (a.current_feasible && o.mode == AllocationMode::kPlan && cur_total > budget * (1 + 1e-12)) {
     a.current_feasible = false;
     a.current_infeasible_reason = "the current split spends " + money(cur_total) + ", more than the budget";
   }
@@ -448,8 +449,8 @@ Allocation build(const std::vector<Slot>& slots, const std::vector<double>& spen
     p.current_spend = cur[i];
     p.current_conversions = conversions_at(sl.curve->params, cur[i]);
     const double tol = std::max(1e-9, 1e-7 * std::max(sl.hi, 1.0));
-    std::string per_unit = num3(p.marginal_value) + (obj == AllocationObjective::kConversions ? " conversions" : "") +
-                           " per unit";
+    std::string per_unit = num3(p.marginal_value) +
+                           (obj == AllocationObjective::kConversions ? " conversions" : " in value") + " per unit";
     if (sl.fixed) {
       p.status = "fixed";
       p.note = "held fixed at " + money(sl.lo);
