@@ -456,6 +456,16 @@ export interface Circlewise {
   allocator(curves: CurveFit | ResponseCurve[]): Allocator;
 }
 
+/** The same calls through `loadInWorker()` (curves cross the boundary as plain objects; the worker
+ * re-uses its parsed copy when the same curves come back, so slider moves stay cheap). */
+export interface WorkerCirclewise {
+  fitCurves(history: string | MarketingHistoryRow[], options?: CurveFitOptions): Promise<CurveFit>;
+  historyMetrics(history: string | MarketingHistoryRow[]): Promise<CommunityMarketingMetrics[]>;
+  allocate(curves: CurveFit | ResponseCurve[], options: AllocationOptions): Promise<Allocation>;
+  budgetForTarget(curves: CurveFit | ResponseCurve[], options: AllocationOptions & { target: number }): Promise<Allocation>;
+  profitMaximizingBudget(curves: CurveFit | ResponseCurve[], options?: AllocationOptions): Promise<Allocation>;
+}
+
 // ───────────────────────────── Churn risk and customer value ─────────────────────────────
 
 /**
