@@ -37,8 +37,8 @@ export class Allocator extends Owned {
 
 // Curves objects → their Allocator. Objects that crossed a Worker boundary are new objects each
 // time, so a content fingerprint (parameters, not the whole sample list) backs up the identity key.
-const byObject = new WeakMap();
-const byFingerprint = new Map();
+// One cache per module instance (load(options) can create several).
+const caches = new WeakMap();
 const kMaxCached = 8;
 
 function fingerprint(curves) {
@@ -50,6 +50,9 @@ function fingerprint(curves) {
 }
 
 function allocatorFor(module, curves) {
+  let cache = caches.get(module);
+  if (!cache) caches.set(module, (cache = { byObject: new WeakMap(), byFingerprint: new Map() }));
+  const { byObject, byFingerprint } = cache;
   if (curves && typeof curves === 'object') {
     const hit = byObject.get(curves);
     if (hit && !hit.closed) return hit;
