@@ -770,3 +770,158 @@ export interface Circlewise {
    */
   frequentItemsets<T extends string | number>(baskets: T[][], options?: Pick<RulesOptions, 'minSupport' | 'maxSize' | 'maxItemsets' | 'onTooMany'>): ItemsetsResult<T>;
 }
+
+// ───────────────────────────── Segmentation and RFM (segmentation.js) ─────────────────────────────
+
+/** Learner feature names (see docs/segmentation.md for definitions and transforms). */
+export type LearnerFeatureName =
+  | 'recencyDays' | 'frequency' | 'monetary' | 'activeDays' | 'coursesEnrolled' | 'completionRate' | 'shares';
+
+/** The standard RFM segment map's names. */
+export type RfmSegmentName =
+  | 'Champions' | 'Loyal' | 'Potential loyalists' | 'New' | 'Promising' | 'Need attention'
+  | 'About to sleep' | 'At risk' | "Can't lose them" | 'Hibernating' | 'Lost';
+
+export interface KMeansOptions {
+  /** Clusters, 1–10,000 (`kmeans` default 8; `segment` default 4). Must not exceed the rows. */
+  k?: number;
+  /** Restarts from independent k-means++ seedings, 1–1000 (default 3); the lowest inertia wins. */
+  nInit?: number;
+  /** Iterations per restart, 1–100,000 (default 300). */
+  maxIter?: number;
+  /** Stop when the summed squared centre shift ≤ tol × mean column variance (default 1e-4; 0 = until stable). */
+  tol?: number;
+  /** Seed, integer 0..2^53−1 (default 42). Same seed, same result in Node, browsers and the CLI. */
+  seed?: number;
+  /** `"auto"` (default): Hamerly for ≥ 1000 rows, else Lloyd. Both give identical results. */
+  algorithm?: 'auto' | 'lloyd' | 'hamerly';
+}
+
+export interface KMeansRestart { inertia: number; iterations: number; converged: boolean }
+
+export interface KMeansReport {
+  k: number;
+  /** Sum of squared distances from each row to its centroid (of the winning restart). */
+  inertia: number;
+  iterations: number;
+  converged: boolean;
+  algorithm: 'lloyd' | 'hamerly';
+  bestRestart: number;
+  restarts: KMeansRestart[];
+  /** Rows per cluster; 0 for an empty cluster (only when there are fewer distinct rows than k). */
+  sizes: number[];
+  emptyClusters: number;
+}
+
+export interface KMeansMatrixResult extends KMeansReport {
+  /** Cluster of each row, 0..k−1. */
+  labels: Int32Array;
+  /** k × cols centroids, row-major. */
+  centroids: Float64Array;
+  cols: number;
+}
+
+export interface SegmentOptions extends KMeansOptions {
+  /** Choose k by silhouette instead of `k`. */
+  autoK?: boolean;
+  /** Range of k tried with `autoK` (2–1000; default 2..8; kMax is lowered to learners − 1). */
+  kMin?: number;
+  kMax?: number;
+  /** Learners sampled (seeded) for the silhouette, 10–20,000 (default 2000). */
+  silhouetteSample?: number;
+  /** Reference time for recency: `"2025-06-30"`, ISO-8601, or Unix seconds. Default: the last event. Later events are ignored and counted. */
+  asOf?: string | number;
+  /** Features clustered (default all seven). */
+  features?: LearnerFeatureName[];
+}
+
+export interface Segment {
+  segment: number;
+  /** RFM-map label of the segment's average learner; null for an empty segment. */
+  label: RfmSegmentName | null;
+  size: number;
+  /** Share of all learners. */
+  share: number;
+  /** Net spend (purchases − refunds) of its learners. */
+  revenue: number;
+  /** Share of the total net spend (0 when that total is not positive). */
+  revenueShare: number;
+  /** Members' mean of every feature, in original units (days, purchases, money, ...). */
+  centroid: Record<LearnerFeatureName, number>;
+  /** The k-means centre in the standardised space of the clustered features. */
+  centroidStandardized: number[];
+  /** Members' mean RFM recency score and (F+M)/2 score, 1–5. */
+  rScore: number;
+  fmScore: number;
+  /** Learners per main community (null = none), most first. */
+  communities: { community: string | null; learners: number }[];
+  /** Learner ids in this segment. */
+  members: string[];
+}
+
+export interface SegmentationResult {
+  /** ISO-8601 UTC. */
+  asOf: string;
+  learners: number;
+  eventsUsed: number;
+  /** Events after `asOf`, ignored. */
+  eventsAfterAsOf: number;
+  /** Ids seen only as a referrer: not learners. */
+  referrersWithoutEvents: number;
+  /** Clustered columns: transform ("none" | "log1p" | "signedLog1p"), then z-score with this mean/sd; constant columns become 0. */
+  features: { feature: LearnerFeatureName; transform: string; mean: number; sd: number; constant: boolean }[];
+  totalRevenue: number;
+  kmeans: KMeansReport;
+  /** With `autoK`: silhouette and inertia per k tried, the chosen k and why. */
+  autoK: { tried: { k: number; silhouette: number; inertia: number }[]; chosen: number; sampleSize: number; reason: string } | null;
+  segments: Segment[];
+  /** Learner ids, aligned with `assignments`. */
+  learnerIds: string[];
+  /** Segment of each learner. */
+  assignments: Int32Array;
+}
+
+export interface RfmResult {
+  asOf: string;
+  learners: number;
+  eventsUsed: number;
+  eventsAfterAsOf: number;
+  referrersWithoutEvents: number;
+  totalRevenue: number;
+  /** Per letter and score: learners and the min..max raw value that got the score. */
+  bands: Record<'recency' | 'frequency' | 'monetary', { feature: string; scores: { score: number; learners: number; min: number; max: number }[] }>;
+  /** Every segment of the map (possibly with 0 learners). */
+  segments: { label: RfmSegmentName; learners: number; share: number; revenue: number; revenueShare: number }[];
+  learnerIds: string[];
+  /** Quintile scores 1–5 per learner: 1 + ⌊5 · (learners strictly worse) / n⌋, ties share a score. */
+  r: Uint8Array;
+  f: Uint8Array;
+  m: Uint8Array;
+  segment: RfmSegmentName[];
+}
+
+export interface Dataset {
+  /**
+   * Learner segments: k-means (k-means++, restarts, exact Hamerly acceleration) on standardised
+   * RFM + engagement features, each segment with size, revenue share, centroid in original units
+   * and an RFM-map label. `autoK` picks k by silhouette and explains the choice.
+   * @throws Error naming the option and its range; k larger than the number of learners; autoK
+   *   with fewer than 3 learners; no event at or before `asOf`.
+   */
+  segment(options?: SegmentOptions): SegmentationResult;
+  /**
+   * Classic RFM quintile scores (1–5 per letter) and the RFM-map segment of every learner.
+   * @throws Error for unknown options or an invalid `asOf`.
+   */
+  rfm(options?: { asOf?: string | number }): RfmResult;
+}
+
+export interface Circlewise {
+  /**
+   * k-means on any numeric matrix (row-major Float64Array of rows × cols, copied once into the
+   * module). `initialCentroids` (k × cols) starts from given centres instead of k-means++.
+   * @throws Error when k > rows, a value is NaN/infinite (row and column named), sizes disagree,
+   *   or an option is out of range.
+   */
+  kmeans(data: Float64Array, rows: number, cols: number, options?: KMeansOptions & { initialCentroids?: Float64Array }): KMeansMatrixResult;
+}
