@@ -40,24 +40,54 @@ struct Nearest {
   double second_d2 = 0;
 };
 
-// Ties go to the lowest centre index (strict <), in every algorithm.
-inline Nearest nearest(const double* p, const RowMatrix& c, Index d) {
-  Nearest r;
-  r.best_d2 = std::numeric_limits<double>::infinity();
-  r.second_d2 = std::numeric_limits<double>::infinity();
-  const Index k = c.rows();
-  for (Index j = 0; j < k; ++j) {
-    const double d2 = sqdist(p, c.data() + j * d, d);
-    if (d2 < r.best_d2) {
-      r.second_d2 = r.best_d2;
-      r.best_d2 = d2;
-      r.best = static_cast<int32_t>(j);
-    } else if (d2 < r.second_d2) {
-      r.second_d2 = d2;
-    }
+// The centres transposed (column t of every centre contiguous), so that the distances to all
+// centres are accumulated side by side: the compiler vectorises across centres (SIMD lanes =
+// centres), while each centre's sum still adds its terms in the order t = 0..d-1 — the same bits
+// as sqdist(), so every algorithm and both builds agree exactly.
+class CentreTable {
+ public:
+  void load(const RowMatrix& c) {
+    k_ = c.rows();
+    d_ = c.cols();
+    ct_.resize(static_cast<size_t>(k_ * d_));
+    acc_.resize(static_cast<size_t>(k_));
+    for (Index j = 0; j < k_; ++j)
+      for (Index t = 0; t < d_; ++t) ct_[static_cast<size_t>(t * k_ + j)] = c(j, t);
   }
-  return r;
-}
+  // Ties go to the lowest centre index (strict <), in every algorithm.
+  Nearest nearest(const double* p) {
+    double* acc = acc_.data();
+    const double* ct = ct_.data();
+    const Index k = k_;
+    for (Index j = 0; j < k; ++j) acc[j] = 0;
+    for (Index t = 0; t < d_; ++t) {
+      const double v = p[t];
+      const double* row = ct + t * k;
+      for (Index j = 0; j < k; ++j) {
+        const double diff = v - row[j];
+        acc[j] += diff * diff;
+      }
+    }
+    Nearest r;
+    r.best_d2 = std::numeric_limits<double>::infinity();
+    r.second_d2 = std::numeric_limits<double>::infinity();
+    for (Index j = 0; j < k; ++j) {
+      const double d2 = acc[j];
+      if (d2 < r.best_d2) {
+        r.second_d2 = r.best_d2;
+        r.best_d2 = d2;
+        r.best = static_cast<int32_t>(j);
+      } else if (d2 < r.second_d2) {
+        r.second_d2 = d2;
+      }
+    }
+    return r;
+  }
+
+ private:
+  Index k_ = 0, d_ = 0;
+  std::vector<double> ct_, acc_;
+};
 
 double mean_column_variance(const MatRef& x) {
   const Index n = x.rows(), d = x.cols();
@@ -113,9 +143,10 @@ class Lloyd {
   explicit Lloyd(const MatRef& x) : x_(x) {}
   size_t assign(const RowMatrix& c, std::vector<int32_t>& labels) {
     size_t changed = 0;
-    const Index n = x_.rows(), d = x_.cols();
+    const Index n = x_.rows();
+    table_.load(c);
     for (Index i = 0; i < n; ++i) {
-      const int32_t b = nearest(row_ptr(x_, i), c, d).best;
+      const int32_t b = table_.nearest(row_ptr(x_, i)).best;
       if (b != labels[static_cast<size_t>(i)]) {
         labels[static_cast<size_t>(i)] = b;
         ++changed;
@@ -123,10 +154,10 @@ class Lloyd {
     }
     return changed;
   }
-  void moved(const RowMatrix&, const RowMatrix&) {}
 
  private:
   const MatRef& x_;
+  CentreTable table_;
 };
 
 // Hamerly (2010), "Making k-means even faster". Per row: an upper bound u on the distance to its
@@ -144,10 +175,11 @@ class Hamerly {
   size_t assign(const RowMatrix& c, std::vector<int32_t>& labels) {
     const Index n = x_.rows(), d = x_.cols(), k = c.rows();
     size_t changed = 0;
+    table_.load(c);
     if (!initialised_) {
       initialised_ = true;
       for (Index i = 0; i < n; ++i) {
-        const auto r = nearest(row_ptr(x_, i), c, d);
+        const auto r = table_.nearest(row_ptr(x_, i));
         const auto si = static_cast<size_t>(i);
         if (labels[si] != r.best) ++changed;
         labels[si] = r.best;
@@ -172,7 +204,7 @@ class Hamerly {
       const double* p = row_ptr(x_, i);
       u_[si] = std::sqrt(sqdist(p, c.data() + a * d, d));
       if (u_[si] + margin_ < m) continue;
-      const auto r = nearest(p, c, d);
+      const auto r = table_.nearest(p);
       if (r.best != a) {
         labels[si] = r.best;
         ++changed;
@@ -210,6 +242,7 @@ class Hamerly {
   double margin_;
   bool initialised_ = false;
   std::vector<double> u_, l_, s_;
+  CentreTable table_;
 };
 
 template <class Algo>
