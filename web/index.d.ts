@@ -925,3 +925,172 @@ export interface Circlewise {
    */
   kmeans(data: Float64Array, rows: number, cols: number, options?: KMeansOptions & { initialCentroids?: Float64Array }): KMeansMatrixResult;
 }
+
+// ───────────────────── A/B tests, LTV and CAC (ab_test.js) ─────────────────────
+
+export interface AbSampleSizeOptions {
+  /** Control conversion rate, in (0, 1). Required. */
+  baselineRate: number;
+  /** Minimum detectable effect: absolute difference in rate, or a fraction of the baseline with `relative`. Required, > 0. */
+  mde: number;
+  relative?: boolean;
+  /** Family-wise significance level, (0, 1). Default 0.05. */
+  alpha?: number;
+  /** Power, (0, 1). Default 0.8. */
+  power?: number;
+  /** Default true. One-sided tests "variant > control". */
+  twoSided?: boolean;
+  /** Arms including control, 2..100 (Bonferroni over the k−1 comparisons). Default 2. */
+  variants?: number;
+  /** "pooled" (default; = R power.prop.test) or "evan-miller" (Evan Miller's calculator). */
+  formula?: 'pooled' | 'evan-miller';
+  /** Learners entering the test per day (all arms together), for `days`. */
+  dailyTraffic?: number;
+}
+
+export interface AbSampleSizeResult {
+  baselineRate: number; targetRate: number; absoluteMde: number; relativeMde: number;
+  comparisons: number; alphaPerComparison: number;
+  /** Before rounding up. */
+  exactPerVariant: number;
+  /** Learners needed in each arm. */
+  perVariant: number;
+  total: number;
+  /** Power at `perVariant` (>= the requested power). */
+  powerAtPerVariant: number;
+  /** Whole days at `dailyTraffic`; null without it. */
+  days: number | null;
+}
+
+export interface AbVariantCounts { name?: string; visitors: number; conversions: number }
+
+export interface AbAnalyzeOptions {
+  /** >= 2 variants; the first is the control. Counts are non-negative integers, conversions <= visitors. */
+  variants: AbVariantCounts[];
+  alpha?: number;
+  twoSided?: boolean;
+  /** Planned traffic weights for the sample-ratio-mismatch check (default equal). */
+  expectedSplit?: number[];
+  /** Mismatch flagged when the goodness-of-fit p-value is below this. Default 0.001. */
+  srmAlpha?: number;
+  /** Beta prior on every rate. Default { alpha: 1, beta: 1 }. */
+  prior?: { alpha?: number; beta?: number };
+  /** mSPRT mixing sd on the rate difference; 0/absent = 10 % of the control rate. */
+  sequentialTau?: number;
+  /** Monte Carlo P(best) for > 2 variants: seed and draws (1000..1e7, default 200000). */
+  seed?: number;
+  draws?: number;
+}
+
+export interface AbComparison {
+  /** The treatment, compared with the control. */
+  name: string;
+  /** Rate difference (variant − control) and its Wald CI. */
+  difference: number; diffCiLow: number; diffCiHigh: number;
+  /** variant/control − 1 and its CI (delta method on the log ratio); null when undefined (0 conversions). */
+  relativeLift: number | null; liftCiLow: number | null; liftCiHigh: number | null;
+  /** Pooled two-proportion z-test; pValueAdjusted is Bonferroni-corrected. */
+  z: number; pValue: number; pValueAdjusted: number; significant: boolean;
+  /** Posterior P(variant rate > control rate). */
+  probBeatsControl: number;
+  /** E[max(control − variant, 0)]: expected rate lost by shipping the variant. */
+  expectedLossVariant: number;
+  /** E[max(variant − control, 0)]: expected rate lost by keeping the control. */
+  expectedLossControl: number;
+  /** Always-valid (mSPRT) p-value and CI: safe to check after every visitor. */
+  sequential: { pValue: number; ciLow: number | null; ciHigh: number | null; significant: boolean };
+}
+
+export interface AbAnalyzeResult {
+  variants: { name: string; visitors: number; conversions: number; rate: number; ciLow: number; ciHigh: number;
+    probBest: number; expectedVisitors: number }[];
+  comparisons: AbComparison[];
+  alpha: number; alphaPerComparison: number; twoSided: boolean;
+  /** Chi-square test of independence over all variants. */
+  chiSquare: { statistic: number; df: number; pValue: number };
+  /** Sample-ratio mismatch (goodness of fit to expectedSplit). */
+  srm: { statistic: number; pValue: number; mismatch: boolean };
+  sequentialTau: number;
+  prior: { alpha: number; beta: number };
+  /** E.g. sample ratio mismatch, expected counts below 5. */
+  warnings: string[];
+}
+
+/** A ratio-metric arm: per-learner arrays, or their sums. */
+export type AbRatioVariant =
+  | { name?: string; values: ArrayLike<number>; denominators?: ArrayLike<number> }
+  | { name?: string; n: number; sum: number; sumSquares: number; denominatorSum?: number;
+      denominatorSumSquares?: number; crossSum?: number };
+
+export interface AbRatioResult {
+  variants: { name: string; n: number; value: number; stdError: number; ciLow: number; ciHigh: number }[];
+  comparisons: { name: string; difference: number; stdError: number; ciLow: number; ciHigh: number;
+    relativeLift: number | null; liftCiLow: number | null; liftCiHigh: number | null;
+    z: number; pValue: number; pValueAdjusted: number; significant: boolean }[];
+  alpha: number; alphaPerComparison: number; twoSided: boolean; warnings: string[];
+}
+
+export interface LtvOptions {
+  /** Revenue per active customer per period (>= 0); with churn or retention. */
+  arpu?: number;
+  /** Simple model: share of customers lost per period, (0, 1]. */
+  churn?: number;
+  /** Cohort model: share of the cohort active in period 0, 1, ... (each in [0, 1]). */
+  retention?: number[];
+  /** Cohort model: a cohort's revenue per period, with cohortSize. */
+  cohortRevenue?: number[];
+  cohortSize?: number;
+  /** Continue a cohort curve geometrically beyond the data. Default true. */
+  extrapolate?: boolean;
+  /** Gross margin, (0, 1]. Default 1. */
+  margin?: number;
+  /** Per period, [0, 1). Default 0. */
+  discountRate?: number;
+  /** Acquisition cost per customer, or marketingSpend / newCustomers. */
+  cac?: number;
+  marketingSpend?: number;
+  newCustomers?: number;
+  /** Periods of the `cumulative` curve, 1..1200. Default 36. */
+  horizon?: number;
+}
+
+export interface LtvResult {
+  model: 'simple' | 'cohort';
+  /** Margin-adjusted, discounted value per customer. */
+  ltv: number; observedLtv: number; tailLtv: number;
+  tailRetention: number | null;
+  /** Periods a customer stays active; null when unknown. */
+  expectedLifetime: number | null;
+  /** Value per customer after periods 1..horizon. */
+  cumulative: number[];
+  cac: number | null; ltvToCac: number | null;
+  /** Periods until the cumulative value reaches CAC; null = never (or no CAC). */
+  paybackPeriods: number | null;
+  /** CAC / (ARPU · margin), the churn-free rule of thumb. */
+  simplePayback: number | null;
+  warnings: string[];
+}
+
+export interface Circlewise {
+  /**
+   * Learners per variant for a conversion-rate test, and days at `dailyTraffic`.
+   * @throws Error naming the option, e.g. `option "alpha" must be between 0 and 1 (exclusive), got 1.5`.
+   */
+  abSampleSize(options: AbSampleSizeOptions): AbSampleSizeResult;
+  /**
+   * Is the observed difference real? Frequentist, Bayesian and always-valid sequential answers,
+   * plus a sample-ratio-mismatch check. See docs/ab_test.md for the formulas.
+   * @throws Error naming the variant, e.g. `variant "B": "conversions" (120) cannot exceed "visitors" (100)`.
+   */
+  abAnalyze(options: AbAnalyzeOptions): AbAnalyzeResult;
+  /**
+   * Ratio metrics (revenue per learner, revenue per session) by the delta method.
+   * @throws Error for non-finite values (with the index), mismatched array lengths, inconsistent sums.
+   */
+  abRatio(options: { variants: AbRatioVariant[]; alpha?: number; twoSided?: boolean }): AbRatioResult;
+  /**
+   * Lifetime value per customer, LTV/CAC and payback period (per period).
+   * @throws Error naming the option, e.g. `option "churn" must be in (0, 1] per period, got 1.5`.
+   */
+  ltv(options: LtvOptions): LtvResult;
+}

@@ -10,10 +10,11 @@ import * as retention from './retention.js';
 import * as recommender from './recommender.js';
 import * as widget from './widget.js';
 import * as segmentation from './segmentation.js';
+import * as abTest from './ab_test.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation, allocation, churn];
+const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation, allocation, churn, abTest];
 
 export class Circlewise {
   #module;
