@@ -19,8 +19,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // data, finite so that a drifting parameter shows up as a warning instead of an overflow.
 constexpr double kLogLo = -20.7, kLogHi = 20;
 
-double json_number(double v) { return v; }
-
 }  // namespace
 
 double gamma_gamma_log_likelihood(const GammaGammaParams& g, double x, double m) {
@@ -231,7 +229,7 @@ nlohmann::json to_json(const GammaGammaFit& f) {
           {"learners", f.learners},
           {"skippedNoRepeat", f.skipped_no_repeat},
           {"skippedNoAmount", f.skipped_no_amount},
-          {"meanSpend", std::isfinite(f.mean_spend) ? nlohmann::json(json_number(f.mean_spend)) : nlohmann::json()},
+          {"meanSpend", std::isfinite(f.mean_spend) ? nlohmann::json(f.mean_spend) : nlohmann::json()},
           {"frequencyMonetaryCorrelation", f.frequency_monetary_correlation},
           {"evaluations", f.evaluations},
           {"converged", f.converged},
