@@ -1094,3 +1094,181 @@ export interface Circlewise {
    */
   ltv(options: LtvOptions): LtvResult;
 }
+
+// ───────────────────────────── Local differential privacy ─────────────────────────────
+// What leaves a learner's device: item and pair reports randomised on the device (GRR, OUE or
+// OLH, Wang et al. 2017) with crypto.getRandomValues. docs/privacy.md has the model and the maths.
+
+export type LdpMechanism = 'grr' | 'oue' | 'olh';
+export type LdpReportKind = 'item' | 'pair';
+
+export interface PrivacyPlanOptions {
+  /** Epsilon per report, 0.01..10. Default 1. */
+  epsilon?: number;
+  /** `item`: one course per learner (domain = items); `pair`: one pair (domain = items·(items−1)/2). */
+  kind?: LdpReportKind;
+  /** Catalogue size (≥ 2; ≤ 65,536 for pairs). Default 100. */
+  items?: number;
+  /** Learners expected to report. Default 10,000. */
+  learners?: number;
+  /** Wanted standard error of a frequency, as a fraction of learners, (0, 1]. Default 0.01. */
+  targetError?: number;
+}
+
+export interface PrivacyMechanismPlan {
+  mechanism: LdpMechanism;
+  /** false for OUE above 4,096 values (the report would be that many bits). */
+  available: boolean;
+  reason?: string;
+  /** The epsilon the integer implementation guarantees: ln(floor(e^ε·2³²)/2³²) ≤ ε. */
+  effectiveEpsilon?: number;
+  /** OLH hash range (GRR: the domain; OUE: 2). */
+  g?: number;
+  /** Variance of a count estimate per report, for a rare value. */
+  variancePerReport?: number;
+  /** Standard error of an estimated count, in learners. */
+  standardError?: number;
+  /** Standard error of an estimated frequency (count / learners). */
+  standardErrorFraction?: number;
+  /** Learners needed for `standardErrorFraction` ≤ `targetError`. */
+  learnersNeeded?: number;
+  /** Approximate JSON size of one report. */
+  reportBytes?: number;
+}
+
+export interface PrivacyPlan {
+  epsilon: number; kind: LdpReportKind; items: number; domain: number; learners: number; targetError: number;
+  /** Lowest variance; among mechanisms within 5 % of it, the shortest report. */
+  recommended: LdpMechanism;
+  mechanisms: PrivacyMechanismPlan[];
+}
+
+/** What leaves the device. No user or device id; `id` is random per report (for deduplication). */
+export interface LdpReport {
+  v: 1;
+  id: string;
+  kind: LdpReportKind;
+  items: number;
+  domain: number;
+  mechanism: LdpMechanism;
+  epsilon: number;
+  /** grr: `{ value }`; oue: `{ ones: number[] }`; olh: `{ seed: string (32 hex), y }`. */
+  payload: { value?: number; ones?: number[]; seed?: string; y?: number };
+}
+
+/** Set by the site, not by whoever asks for a report. */
+export interface PrivacyBudget {
+  /** Requests above this are refused. Default 2. */
+  maxEpsilonPerReport?: number;
+  /** Reports (fresh or memoised) per period. Default 2. */
+  maxReportsPerPeriod?: number;
+  /** Sum of the epsilons of all fresh randomisations, ever. Default 16. */
+  maxTotalEpsilon?: number;
+}
+
+/**
+ * The device's memo (permanent randomisations, RAPPOR-style) and epsilon ledger. Plain JSON: the
+ * caller persists it (IndexedDB, localStorage, a file). It holds true values: never upload it.
+ */
+export interface PrivacyState {
+  version: 1;
+  memo: { kind: LdpReportKind; mechanism: LdpMechanism; epsilon: number; items: number; value: number; payload: LdpReport['payload'] }[];
+  ledger: { period: string; reportId: string; kind: LdpReportKind; mechanism: LdpMechanism; epsilon: number; charged: number }[];
+}
+
+export interface ReportRequest {
+  kind: LdpReportKind;
+  /** Catalogue size. */
+  items: number;
+  /** Catalogue indices of the courses the learner engaged with; one (or one pair) is sampled. */
+  history: number[];
+  epsilon: number;
+  /** Default `auto` (lowest variance for the domain and epsilon). */
+  mechanism?: 'auto' | LdpMechanism;
+  /** Reporting period, e.g. `"2026-11"`. */
+  period: string;
+}
+
+export interface PrivacyStatus {
+  spent: number; remaining: number; reportsThisPeriod: number; reportsLeftThisPeriod: number; memoisedValues: number;
+}
+
+export interface MadeReport {
+  /** The only thing to send. */
+  report: LdpReport;
+  /** The true value (item index, or pair index) it stands for; show it to the learner, never send it. */
+  value: number;
+  /** true when the value's earlier randomisation was reused (no epsilon charged). */
+  memoised: boolean;
+  charged: number;
+  /** The updated state: persist it. */
+  state: PrivacyState;
+  status: PrivacyStatus;
+}
+
+export interface PrivacyEstimates {
+  reports: number;
+  confidence: number;
+  /** Domain indices estimated (item index, or pair index). */
+  values: Float64Array;
+  /** Unbiased estimated learners per value (may be negative for rare values). */
+  count: Float64Array;
+  standardError: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  /** Pair aggregators: `[i, j]` per value. */
+  pairs?: [number, number][];
+}
+
+export interface PrivacyAggregatorSummary {
+  kind: LdpReportKind; items: number; domain: number; accepted: number; rejected: number;
+  /** The first 1,000 rejections (all are counted): 1-based position and why. */
+  rejections: { index: number; reason: string }[];
+}
+
+/** Collects reports of one kind over one catalogue. Free it with `close()` (or let GC do it). */
+export interface PrivacyAggregator {
+  /**
+   * Adds a report or an array of them. Invalid reports (wrong size, unknown field, epsilon out of
+   * range, malformed payload, replayed id) are rejected whole and listed with their array index.
+   */
+  add(reports: LdpReport | LdpReport[] | string): { accepted: number; rejected: { index: number; reason: string }[] };
+  /** Newline-delimited JSON; returns how many were accepted. */
+  addNdjson(text: string): number;
+  summary(): PrivacyAggregatorSummary;
+  /** Estimates for `values` (domain indices; default: the whole domain). @throws Error for values outside the domain. */
+  estimate(values?: ArrayLike<number>): PrivacyEstimates;
+  close(): void;
+}
+
+export interface Circlewise {
+  /**
+   * Expected error before collecting: per mechanism, standard errors and learners needed.
+   * @throws Error naming the option and its range, e.g. `option "epsilon" must be a number in [0.01, 10]`.
+   */
+  planPrivacy(options?: PrivacyPlanOptions): PrivacyPlan;
+  /** An empty {@link PrivacyState}. */
+  newPrivacyState(): PrivacyState;
+  /**
+   * Makes one report on this device with crypto.getRandomValues (refuses without it). The same
+   * value in a later period reuses its memoised randomisation and costs no epsilon.
+   * @throws Error for an empty history, an index outside the catalogue, epsilon above the budget's
+   * maximum, a period whose report budget is used up, an exhausted epsilon budget, a corrupt state.
+   */
+  makeReport(request: ReportRequest, options?: { state?: PrivacyState; budget?: PrivacyBudget }): MadeReport;
+  /** Epsilon spent/left and reports used/left in `period`. */
+  privacyStatus(options: { state?: PrivacyState; budget?: PrivacyBudget; period?: string }): PrivacyStatus;
+  /** Validates a report as the aggregator does; returns it normalised. @throws Error with the reason. */
+  validateReport(report: LdpReport | string): LdpReport;
+  /** @throws Error when `items` is missing or options are out of range. */
+  createAggregator(options: { kind?: LdpReportKind; items: number; minEpsilon?: number; maxEpsilon?: number; confidence?: number }): PrivacyAggregator;
+  /**
+   * An item model (the published format, method `ldp-cosine`) from an item and a pair aggregator
+   * over the same catalogue: pairs among the `topItems` most frequent courses (default 300).
+   * Pass `model` to {@link Circlewise.loadModel}.
+   */
+  buildModelFromReports(items: PrivacyAggregator, pairs: PrivacyAggregator,
+    catalogue: (string | { id: string; title?: string; category?: string; price?: number })[],
+    options?: { topItems?: number; k?: number; shrinkage?: number; minSupport?: number; method?: 'cosine' | 'ease' }):
+    { model: object; report: object };
+}

@@ -11,10 +11,11 @@ import * as recommender from './recommender.js';
 import * as widget from './widget.js';
 import * as segmentation from './segmentation.js';
 import * as abTest from './ab_test.js';
+import * as privacy from './privacy.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation, allocation, churn, abTest];
+const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation, allocation, churn, abTest, privacy];
 
 export class Circlewise {
   #module;

@@ -31,7 +31,12 @@ uint64_t RandomSource::below(uint64_t n) {
 }
 
 uint64_t SystemRandomSource::next_u64() {
-  if (used_ == 64) refill();
+  if (used_ == filled_) {
+    refill();
+    used_ = 0;
+    filled_ = block_;
+    block_ = block_ < 64 ? 2 * block_ : 64;
+  }
   return buffer_[used_++];
 }
 
@@ -41,17 +46,16 @@ uint64_t SystemRandomSource::next_u64() {
 void SystemRandomSource::refill() {
   try {
     std::random_device rd;
-    for (auto& w : buffer_) w = (static_cast<uint64_t>(rd()) << 32) | rd();
+    for (unsigned i = 0; i < block_; ++i) buffer_[i] = (static_cast<uint64_t>(rd()) << 32) | rd();
   } catch (const std::exception& e) {
     throw RandomnessUnavailable(std::string("no secure random source (crypto.getRandomValues): ") + e.what());
   }
-  used_ = 0;
 }
 std::string SystemRandomSource::name() const { return "crypto.getRandomValues"; }
 #else
 void SystemRandomSource::refill() {
   unsigned char* out = reinterpret_cast<unsigned char*>(buffer_);
-  size_t need = sizeof(buffer_), got = 0;
+  size_t need = block_ * sizeof(uint64_t), got = 0;
   while (got < need) {
     ssize_t r = getrandom(out + got, need - got, 0);
     if (r > 0) {
@@ -77,7 +81,6 @@ void SystemRandomSource::refill() {
     }
     ::close(fd);
   }
-  used_ = 0;
 }
 std::string SystemRandomSource::name() const { return "getrandom"; }
 #endif

@@ -48,8 +48,11 @@ class SystemRandomSource final : public RandomSource {
 
  private:
   void refill();
+  // Reads start small and double up to the whole buffer: a report needs a handful of words, and
+  // in WASM every byte costs one crypto.getRandomValues call (Emscripten 3.1.6's getentropy);
+  // OUE over thousands of values then reads in blocks of 64 words.
   uint64_t buffer_[64] = {};
-  unsigned used_ = 64;
+  unsigned filled_ = 0, used_ = 0, block_ = 4;
 };
 
 // Reproducible bits from a seed (circlewise::Rng), for statistical tests and simulations only.

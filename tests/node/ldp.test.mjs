@@ -1,0 +1,172 @@
+// Local differential privacy through the public JS API: planner, device reports with the secure
+// source (crypto.getRandomValues), memoisation, the budget, the aggregator, and bad input.
+// Statistical checks use known truth with 5-standard-error bands (the noise is truly random here).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { load } from '../../web/index.js';
+
+const cw = await load();
+
+test('planPrivacy gives each mechanism\'s error and recommends GRR for small, OLH for large domains', () => {
+  const small = cw.planPrivacy({ epsilon: 1, items: 4, learners: 10000, targetError: 0.01 });
+  assert.equal(small.recommended, 'grr');
+  assert.deepEqual(small.mechanisms.map((m) => m.mechanism), ['grr', 'oue', 'olh']);
+  const E = Math.exp(1);
+  // Closed form (Wang et al. 2017): GRR variance per report (d - 2 + e^eps) / (e^eps - 1)^2.
+  const grr = small.mechanisms[0];
+  assert.ok(Math.abs(grr.variancePerReport - (4 - 2 + E) / (E - 1) ** 2) < 1e-6);
+  assert.ok(Math.abs(grr.standardError - Math.sqrt(10000 * grr.variancePerReport)) < 1e-6);
+  assert.equal(grr.learnersNeeded, Math.ceil(grr.variancePerReport / 1e-4));
+  assert.ok(grr.effectiveEpsilon <= 1 && grr.effectiveEpsilon > 1 - 1e-9);
+  const pairs = cw.planPrivacy({ epsilon: 1, kind: 'pair', items: 1000 });
+  assert.equal(pairs.domain, 1000 * 999 / 2);
+  assert.equal(pairs.recommended, 'olh');
+  assert.equal(pairs.mechanisms[1].available, false);
+});
+
+test('bad options throw Errors naming the option, and the module keeps working', () => {
+  assert.throws(() => cw.planPrivacy({ epsilon: 0 }), { name: 'Error', message: /epsilon.*\[0\.01, 10\]/ });
+  assert.throws(() => cw.planPrivacy({ epsilon: 1000 }), /epsilon/);
+  assert.throws(() => cw.planPrivacy({ items: 1 }), /items/);
+  assert.throws(() => cw.planPrivacy({ epsilonn: 1 }), /epsilonn/);
+  assert.throws(() => cw.createAggregator({ kind: 'item' }), /items/);
+  assert.throws(() => cw.makeReport({ kind: 'item', items: 10, history: [], epsilon: 1, period: 'p' }), /history/);
+  assert.throws(() => cw.makeReport({ kind: 'item', items: 10, history: [3], epsilon: 1, period: 'p' },
+    { state: { version: 9 } }), /version/);
+  assert.equal(cw.planPrivacy({ epsilon: 2, items: 10 }).domain, 10);
+});
+
+test('a report carries no history and no stable id; the state is plain JSON the caller keeps', () => {
+  let state = cw.newPrivacyState();
+  const r = cw.makeReport({ kind: 'item', items: 50, history: [7, 9], epsilon: 1, period: '2026-11' }, { state });
+  assert.deepEqual(Object.keys(r.report).sort(), ['domain', 'epsilon', 'id', 'items', 'kind', 'mechanism', 'payload', 'v']);
+  assert.match(r.report.id, /^[0-9a-f]{32}$/);
+  assert.ok([7, 9].includes(r.value));
+  assert.equal(r.charged, 1);
+  state = JSON.parse(JSON.stringify(r.state)); // as if stored in localStorage and read back
+  const again = cw.makeReport({ kind: 'item', items: 50, history: [r.value], epsilon: 1, period: '2026-12' }, { state });
+  assert.equal(again.memoised, true);
+  assert.equal(again.charged, 0);
+  assert.deepEqual(again.report.payload, r.report.payload); // permanent randomisation reused
+  assert.notEqual(again.report.id, r.report.id);
+  assert.deepEqual(cw.validateReport(again.report), again.report);
+  const status = cw.privacyStatus({ state: again.state, period: '2026-12' });
+  assert.equal(status.spent, 1);
+  assert.equal(status.reportsThisPeriod, 1);
+});
+
+test('the budget is enforced: epsilon above the configured maximum, reports per period, total', () => {
+  const budget = { maxEpsilonPerReport: 1, maxReportsPerPeriod: 1, maxTotalEpsilon: 2 };
+  let state = cw.newPrivacyState();
+  assert.throws(() => cw.makeReport({ kind: 'item', items: 10, history: [1], epsilon: 3, period: 'a' }, { state, budget }),
+    /exceeds this device's maximum of 1/);
+  state = cw.makeReport({ kind: 'item', items: 10, history: [1], epsilon: 1, period: 'a' }, { state, budget }).state;
+  assert.throws(() => cw.makeReport({ kind: 'item', items: 10, history: [1], epsilon: 1, period: 'a' }, { state, budget }),
+    /report budget of period "a" is used up/);
+  state = cw.makeReport({ kind: 'item', items: 10, history: [2], epsilon: 1, period: 'b' }, { state, budget }).state;
+  assert.throws(() => cw.makeReport({ kind: 'item', items: 10, history: [3], epsilon: 1, period: 'c' }, { state, budget }),
+    /privacy budget exhausted/);
+});
+
+test('aggregated estimates recover known counts within 5 standard errors, for each mechanism', () => {
+  const truth = [400, 250, 150, 100, 60, 40]; // 1000 devices over 6 courses
+  for (const mechanism of ['grr', 'oue', 'olh']) {
+    const agg = cw.createAggregator({ kind: 'item', items: 6 });
+    try {
+      const reports = [];
+      truth.forEach((n, v) => {
+        for (let i = 0; i < n; i++) {
+          reports.push(cw.makeReport({ kind: 'item', items: 6, history: [v], epsilon: 2, mechanism, period: 'p' }).report);
+        }
+      });
+      assert.equal(agg.add(reports).accepted, 1000);
+      const e = agg.estimate();
+      assert.ok(e.count instanceof Float64Array);
+      truth.forEach((n, v) => {
+        assert.ok(Math.abs(e.count[v] - n) < 5 * e.standardError[v], `${mechanism} value ${v}: ${e.count[v]} vs ${n} ± ${e.standardError[v]}`);
+        assert.ok(e.lower[v] < e.count[v] && e.count[v] < e.upper[v]);
+      });
+    } finally {
+      agg.close();
+    }
+  }
+});
+
+test('the aggregator rejects malformed reports whole, with reasons, and counts them', () => {
+  const agg = cw.createAggregator({ kind: 'item', items: 5, maxEpsilon: 4 });
+  try {
+    const good = cw.makeReport({ kind: 'item', items: 5, history: [1], epsilon: 1, period: 'p' }).report;
+    const res = agg.add([
+      good,
+      good, // replay
+      { ...good, id: 'f'.repeat(32), user: 'u1' },
+      { ...good, id: 'e'.repeat(32), domain: 6 },
+      { ...good, id: 'd'.repeat(32), epsilon: 0 },
+    ]);
+    assert.equal(res.accepted, 1);
+    assert.deepEqual(res.rejected.map((r) => r.index), [1, 2, 3, 4]);
+    assert.match(res.rejected[0].reason, /duplicate report id/);
+    assert.match(res.rejected[1].reason, /unexpected field "user"/);
+    assert.match(res.rejected[2].reason, /domain/);
+    assert.match(res.rejected[3].reason, /epsilon/);
+    assert.equal(agg.addNdjson('{oops\n\n' + JSON.stringify({ ...good, id: 'c'.repeat(32) }) + '\n'), 1);
+    const s = agg.summary();
+    assert.equal(s.accepted, 2);
+    assert.equal(s.rejected, 5);
+    assert.equal(agg.estimate().reports, 2);
+  } finally {
+    agg.close();
+  }
+});
+
+test('an item model rebuilt from private reports recovers the planted bundles', () => {
+  const ds = cw.generatePlatform({ seed: 11, learners: 12000, courses: 12 });
+  const csv = ds.toCSV().split('\n');
+  const header = csv[0].split(',');
+  const [u, it, ev] = ['user_id', 'item_id', 'event'].map((c) => header.indexOf(c));
+  const catalogue = [];
+  const index = new Map();
+  const histories = new Map();
+  for (const line of csv.slice(1)) {
+    if (!line) continue;
+    const f = line.split(',');
+    if (f[ev] !== 'purchase' || !f[it]) continue;
+    if (!index.has(f[it])) { index.set(f[it], catalogue.length); catalogue.push(f[it]); }
+    if (!histories.has(f[u])) histories.set(f[u], new Set());
+    histories.get(f[u]).add(index.get(f[it]));
+  }
+  const d = catalogue.length;
+  const items = cw.createAggregator({ kind: 'item', items: d });
+  const pairs = cw.createAggregator({ kind: 'pair', items: d });
+  try {
+    for (const h of histories.values()) {
+      let state = cw.newPrivacyState();
+      const history = [...h];
+      const r = cw.makeReport({ kind: 'item', items: d, history, epsilon: 4, period: 'p' }, { state, budget: { maxEpsilonPerReport: 4 } });
+      items.add(r.report);
+      state = r.state;
+      if (history.length >= 2) {
+        pairs.add(cw.makeReport({ kind: 'pair', items: d, history, epsilon: 4, period: 'p' }, { state, budget: { maxEpsilonPerReport: 4 } }).report);
+      }
+    }
+    const { model, report } = cw.buildModelFromReports(items, pairs, catalogue, { k: 5 });
+    assert.equal(model.items.length, d);
+    assert.ok(report);
+    let hits = 0;
+    const byId = new Map(model.items.map((x, i) => [x.id, i]));
+    for (const [a, b] of ds.truth.bundles) {
+      const nb = model.items[byId.get(a)].neighbors;
+      if (nb.length && nb[0][0] === byId.get(b)) hits++;
+    }
+    assert.ok(hits >= ds.truth.bundles.length - 1, `${hits} of ${ds.truth.bundles.length} bundles recovered`);
+    if (typeof cw.loadModel === 'function') {
+      const rec = cw.loadModel(model);
+      assert.equal(rec.size, d);
+      rec.close?.();
+    }
+  } finally {
+    items.close();
+    pairs.close();
+    ds.close();
+  }
+});

@@ -1,0 +1,164 @@
+// Local differential privacy: planner, the device's report maker (secure randomness from
+// crypto.getRandomValues), and the aggregator handle. JSON in, JSON out.
+#include <emscripten/bind.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "circlewise/error.h"
+#include "circlewise/item_model.h"
+#include "circlewise/ldp.h"
+#include "circlewise/ldp_aggregator.h"
+#include "circlewise/privacy_budget.h"
+#include "circlewise/secure_random.h"
+#include "js_error.h"
+
+using namespace circlewise;
+using wasm::guarded;
+
+namespace {
+
+nlohmann::json parse_json(const std::string& text, const char* what) {
+  if (text.empty()) return nullptr;
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(std::string(what) + " is not valid JSON: " + e.what());
+  }
+}
+
+std::string plan_json(const std::string& options) {
+  return guarded([&] { return to_json(plan_ldp(plan_options_from_json(parse_json(options, "plan options")))).dump(); });
+}
+
+// {report, value, memoised, charged, state, status}
+std::string make_report_json(const std::string& request, const std::string& budget, const std::string& state) {
+  return guarded([&] {
+    ReportRequest req = report_request_from_json(parse_json(request, "report request"));
+    PrivacyBudget b = privacy_budget_from_json(parse_json(budget, "privacy budget"));
+    DeviceState s = device_state_from_json(parse_json(state, "privacy state"));
+    SystemRandomSource random;
+    MadeReport made = make_report(req, b, s, random);
+    return nlohmann::json{{"report", to_json(made.report)},
+                          {"value", made.true_value},
+                          {"memoised", made.memoised},
+                          {"charged", made.charged},
+                          {"state", to_json(s)},
+                          {"status", to_json(budget_status(b, s, req.period))}}
+        .dump();
+  });
+}
+
+std::string status_json(const std::string& budget, const std::string& state, const std::string& period) {
+  return guarded([&] {
+    return to_json(budget_status(privacy_budget_from_json(parse_json(budget, "privacy budget")),
+                                 device_state_from_json(parse_json(state, "privacy state")), period))
+        .dump();
+  });
+}
+
+std::string validate_report_json(const std::string& report) {
+  return guarded([&] { return to_json(ldp_report_from_json(parse_json(report, "report"))).dump(); });
+}
+
+LdpAggregator new_aggregator(const std::string& options) {
+  return guarded([&] { return LdpAggregator(aggregator_options_from_json(parse_json(options, "aggregator options"))); });
+}
+
+// One report object or an array of them; returns {"accepted":n,"rejected":[{"index","reason"}]}.
+std::string add_reports(LdpAggregator& a, const std::string& reports) {
+  return guarded([&] {
+    nlohmann::json j = parse_json(reports, "reports");
+    nlohmann::json rejected = nlohmann::json::array();
+    auto one = [&](const nlohmann::json& r, size_t i) {
+      std::string why;
+      if (!a.add(r, &why)) rejected.push_back({{"index", i}, {"reason", why}});
+    };
+    size_t ok_before = a.accepted();
+    if (j.is_array()) {
+      for (size_t i = 0; i < j.size(); ++i) one(j[i], i);
+    } else {
+      one(j, 0);
+    }
+    return nlohmann::json{{"accepted", a.accepted() - ok_before}, {"rejected", rejected}}.dump();
+  });
+}
+
+double add_ndjson(LdpAggregator& a, const std::string& text) {
+  return guarded([&] { return static_cast<double>(a.add_ndjson(text)); });
+}
+
+std::string aggregator_summary(const LdpAggregator& a) {
+  return guarded([&] {
+    nlohmann::json rej = nlohmann::json::array();
+    for (const auto& r : a.rejections()) rej.push_back({{"index", r.index}, {"reason", r.reason}});
+    return nlohmann::json{{"kind", report_kind_name(a.options().kind)},
+                          {"items", a.options().items},
+                          {"domain", a.domain()},
+                          {"accepted", a.accepted()},
+                          {"rejected", a.rejected()},
+                          {"rejections", rej}}
+        .dump();
+  });
+}
+
+// values: JSON array of indices, or "" for the whole domain.
+std::string estimate_json(const LdpAggregator& a, const std::string& values) {
+  return guarded([&] {
+    nlohmann::json v = parse_json(values, "values");
+    const auto kind = a.options().kind;
+    const auto items = a.options().items;
+    if (v.is_null()) return to_json(a.estimate(), kind, items).dump();
+    if (!v.is_array()) throw InputError("values must be an array of domain indices");
+    std::vector<uint64_t> xs;
+    for (const auto& x : v) {
+      if (!x.is_number_integer() || x.get<int64_t>() < 0) throw InputError("values must be non-negative integers");
+      xs.push_back(x.get<uint64_t>());
+    }
+    return to_json(a.estimate(xs), kind, items).dump();
+  });
+}
+
+// {"model": <item model JSON>, "report": {...}}
+std::string build_model_json(const LdpAggregator& items, const LdpAggregator& pairs, const std::string& catalogue,
+                             const std::string& options) {
+  return guarded([&] {
+    nlohmann::json c = parse_json(catalogue, "catalogue");
+    if (!c.is_array()) throw InputError("the catalogue must be an array of item ids or {id, title, category, price}");
+    std::vector<ModelItem> items_list;
+    for (size_t i = 0; i < c.size(); ++i) {
+      ModelItem it;
+      if (c[i].is_string()) {
+        it.id = it.title = c[i].get<std::string>();
+      } else if (c[i].is_object() && c[i].contains("id") && c[i]["id"].is_string()) {
+        it.id = c[i]["id"].get<std::string>();
+        it.title = c[i].value("title", it.id);
+        it.category = c[i].value("category", std::string());
+        if (c[i].contains("price") && c[i]["price"].is_number()) it.price = c[i]["price"].get<double>();
+      } else {
+        throw InputError("catalogue[" + std::to_string(i) + "] must be an id string or an object with a string \"id\"");
+      }
+      items_list.push_back(std::move(it));
+    }
+    ItemModelBuild b = item_model_from_ldp(items, pairs, items_list, ldp_model_options_from_json(parse_json(options, "model options")));
+    return nlohmann::json{{"model", to_json(b.model)}, {"report", to_json(b.report)}}.dump();
+  });
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(circlewise_ldp) {
+  using namespace emscripten;
+  function("ldpPlan", &plan_json);
+  function("ldpMakeReport", &make_report_json);
+  function("ldpBudgetStatus", &status_json);
+  function("ldpValidateReport", &validate_report_json);
+  class_<LdpAggregator>("LdpAggregator")
+      .function("addReports", &add_reports)
+      .function("addNdjson", &add_ndjson)
+      .function("summaryJson", &aggregator_summary)
+      .function("estimateJson", &estimate_json);
+  function("newLdpAggregator", &new_aggregator);
+  function("ldpBuildModel", &build_model_json);
+}
