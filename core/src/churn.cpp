@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
+#include <unordered_map>
 
 #include "circlewise/error.h"
 #include "circlewise/nelder_mead.h"
@@ -305,6 +306,7 @@ PurchaseSummary read_purchase_summary_csv(std::string_view text) {
   PurchaseSummary s;
   size_t line_no = 0, pos = 0;
   int col_learner = -1, col_f = -1, col_r = -1, col_T = -1, col_m = -1;
+  std::unordered_map<std::string, size_t> first_line;
   size_t n_cols = 0;
   bool header = false;
   while (pos < text.size()) {
@@ -349,6 +351,10 @@ PurchaseSummary read_purchase_summary_csv(std::string_view text) {
     double m = col_m >= 0 ? parse_number(fields[static_cast<size_t>(col_m)], where, "monetary_value", true) : kNaN;
     if (col_m < 0 && f == 0) m = 0;
     check_summary_row(where, f, r, T, m);
+    auto [it, fresh] = first_line.emplace(id, line_no);
+    if (!fresh)
+      throw InputError(where + ", column \"learner\": duplicate learner \"" + id + "\" (first on line " +
+                       std::to_string(it->second) + "); a summary has one row per learner");
     s.learners.push_back(std::move(id));
     s.frequency.push_back(f);
     s.recency.push_back(r);
@@ -364,6 +370,7 @@ PurchaseSummary purchase_summary_from_json(const nlohmann::json& rows) {
   if (!rows.is_array()) throw InputError("the summary must be an array of rows like {learner, frequency, recency, T}");
   if (rows.empty()) throw InputError("the summary has no rows");
   PurchaseSummary s;
+  std::unordered_map<std::string, size_t> first_row;
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& row = rows[i];
     const std::string where = "row " + std::to_string(i + 1);
@@ -382,6 +389,10 @@ PurchaseSummary purchase_summary_from_json(const nlohmann::json& rows) {
     if (id == row.end() || !(id->is_string() || id->is_number()))
       throw InputError(where + ", column \"learner\": a learner id (string) is required");
     s.learners.push_back(id->is_string() ? id->get<std::string>() : id->dump());
+    auto [seen, fresh] = first_row.emplace(s.learners.back(), i + 1);
+    if (!fresh)
+      throw InputError(where + ", column \"learner\": duplicate learner \"" + s.learners.back() + "\" (first in row " +
+                       std::to_string(seen->second) + "); a summary has one row per learner");
     s.frequency.push_back(field("frequency", false));
     s.recency.push_back(field("recency", false));
     s.T.push_back(field("T", false));

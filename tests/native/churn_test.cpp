@@ -342,6 +342,8 @@ TEST(ChurnSummaryCsv, RejectsBadRowsNamingLineAndColumn) {
       {"", "the summary table is empty (expected a header: learner,frequency,recency,T)"},
       {h, "the summary table has a header but no rows"},
       {"learner,frequency,recency,T,monetary_value\na,1,2,5,-3\n", "line 2, column \"monetary_value\": -3 is negative (must be >= 0)"},
+      {h + "a,1,2,5\nb,0,0,5\na,2,3,5\n",
+       "line 4, column \"learner\": duplicate learner \"a\" (first on line 2); a summary has one row per learner"},
   };
   for (const auto& [csv, msg] : cases) {
     try {
