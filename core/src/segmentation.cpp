@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -750,22 +751,24 @@ std::string to_text(const SegmentationResult& r, const EventLog& log) {
   o << "k-means: k=" << r.kmeans.centroids.rows() << ", inertia " << fixed(r.kmeans.inertia, 2) << ", "
     << r.kmeans.iterations << " iterations" << (r.kmeans.converged ? "" : " (not converged)") << ", best of "
     << r.kmeans.restarts.size() << " restarts\n\n";
-  o << "seg  label                 learners   share  revenue  rev.share  recency(d)  purchases  spend  "
-       "active d  courses  completion  shares  top community\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "%-4s %-20s %9s %7s %12s %9s %10s %9s %10s %8s %8s %10s %7s  %s\n", "seg",
+                "label", "learners", "share", "revenue", "rev.share", "recency d", "purchases", "net spend",
+                "active d", "courses", "completion", "shares", "top community");
+  o << line;
   for (size_t j = 0; j < r.segments.size(); ++j) {
     const Segment& s = r.segments[j];
-    std::string label = s.size ? std::string(rfm_segment_name(s.label)) : "(empty)";
-    label.resize(std::max<size_t>(label.size(), 20), ' ');
+    const std::string label = s.size ? std::string(rfm_segment_name(s.label)) : "(empty)";
     std::string top = "-";
     if (!s.communities.empty())
       top = s.communities[0].first == kNone ? "(none)" : log.communities.name(s.communities[0].first);
-    o << (j < 10 ? " " : "") << j << "   " << label << "  " << s.size << "  "
-      << fixed(f.size() ? 100.0 * static_cast<double>(s.size) / static_cast<double>(f.size()) : 0, 1) << "%  "
-      << fixed(s.revenue, 2) << "  " << fixed(100 * s.revenue_share, 1) << "%  "
-      << fixed(s.centroid[kRecencyDays], 1) << "  " << fixed(s.centroid[kFrequency], 2) << "  "
-      << fixed(s.centroid[kMonetary], 2) << "  " << fixed(s.centroid[kActiveDays], 1) << "  "
-      << fixed(s.centroid[kCoursesEnrolled], 2) << "  " << fixed(s.centroid[kCompletionRate], 2) << "  "
-      << fixed(s.centroid[kShares], 2) << "  " << top << "\n";
+    const double share = f.size() ? 100.0 * static_cast<double>(s.size) / static_cast<double>(f.size()) : 0;
+    std::snprintf(line, sizeof line,
+                  "%-4zu %-20s %9zu %6.1f%% %12.2f %8.1f%% %10.1f %9.2f %10.2f %8.1f %8.2f %10.2f %7.2f  %s\n", j,
+                  label.c_str(), s.size, share, s.revenue, 100 * s.revenue_share, s.centroid[kRecencyDays],
+                  s.centroid[kFrequency], s.centroid[kMonetary], s.centroid[kActiveDays],
+                  s.centroid[kCoursesEnrolled], s.centroid[kCompletionRate], s.centroid[kShares], top.c_str());
+    o << line;
   }
   o << "\nCentroids are the members' means in original units; labels come from the members' mean RFM scores\n"
        "(see docs/segmentation.md).\n";
