@@ -26,11 +26,11 @@ const ROWS = arg('rows', 1_000_000), COLS = arg('cols', 8), K = arg('k', 8), ITE
 const withSklearn = !process.argv.includes('--no-sklearn');
 const withE2E = !process.argv.includes('--no-e2e');
 
-// Deterministic data: LCG + Box–Muller, 8 cluster centres in [-4, 4]^D, unit noise (overlapping).
+// Deterministic data: LCG + Box–Muller, 8 cluster centres in [-2, 2]^D, unit noise: overlapping, so Lloyd needs many iterations.
 function makeData(rows, cols, k, seed) {
   let s = seed >>> 0;
   const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
-  const centres = Array.from({ length: k }, () => Array.from({ length: cols }, () => 8 * (rnd() - 0.5)));
+  const centres = Array.from({ length: k }, () => Array.from({ length: cols }, () => 4 * (rnd() - 0.5)));
   const data = new Float64Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     const c = centres[Math.floor(rnd() * k)];
