@@ -40,6 +40,14 @@ std::string recommend_json(const Recommender& r, const std::string& history, con
   });
 }
 
+// The same with the history as "event<TAB>item" lines (the fast path the JS wrapper uses).
+std::string recommend_lines(const Recommender& r, const std::string& history, const std::string& options) {
+  return guarded([&] {
+    auto res = r.recommend(history_from_lines(history), recommend_options_from_json(parse_json(options, "recommend options")));
+    return to_json(res, r.model()).dump();
+  });
+}
+
 std::string model_json(const Recommender& r) {
   return guarded([&] { return to_json(r.model()).dump(); });
 }
@@ -109,6 +117,7 @@ EMSCRIPTEN_BINDINGS(circlewise_recommender) {
   using namespace emscripten;
   class_<Recommender>("Recommender")
       .function("recommendJson", &recommend_json)
+      .function("recommendLines", &recommend_lines)
       .function("modelJson", &model_json)
       .function("modelBinary", &model_binary)
       .function("infoJson", &info_json)

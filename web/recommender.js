@@ -23,10 +23,24 @@ function modelBytes(source) {
   throw new Error('loadModel: the model must be JSON text, a parsed JSON object, or the bytes of a .json/.cwm file');
 }
 
-function historyJson(history) {
-  if (history == null) return '[]';
-  if (!Array.isArray(history)) throw new Error('recommend: history must be an array of course ids or {itemId, event} objects');
-  return JSON.stringify(history);
+const PLAIN = /^[^\t\n\r]+$/;
+
+// The history as "event<TAB>item" lines (cheap to parse in WASM), or null when some entry is
+// unusual: then it goes as JSON, where the core names the bad entry.
+function historyLines(history) {
+  let out = '';
+  for (const e of history) {
+    if (typeof e === 'string') {
+      if (!PLAIN.test(e)) return null;
+      out += `enroll\t${e}\n`;
+      continue;
+    }
+    const item = e?.itemId ?? e?.item;
+    const event = e?.event ?? 'enroll';
+    if (typeof item !== 'string' || typeof event !== 'string' || !PLAIN.test(item) || !PLAIN.test(event)) return null;
+    out += `${event}\t${item}\n`;
+  }
+  return out;
 }
 
 /**
@@ -48,8 +62,13 @@ export class Recommender extends Owned {
    * Owned courses (enroll/purchase/complete/refund) and `exclude` are never recommended.
    */
   recommend(history = [], options = {}) {
-    const h = historyJson(history);
-    return JSON.parse(call(() => this.handle.recommendJson(h, JSON.stringify(options ?? {}))));
+    if (history == null) history = [];
+    if (!Array.isArray(history)) throw new Error('recommend: history must be an array of course ids or {itemId, event} objects');
+    const opts = JSON.stringify(options ?? {});
+    const lines = historyLines(history);
+    return JSON.parse(call(() => (lines !== null
+      ? this.handle.recommendLines(lines, opts)
+      : this.handle.recommendJson(JSON.stringify(history), opts))));
   }
   /** Version, method, k, counts and the JSON/binary sizes. */
   info() { return JSON.parse(call(() => this.handle.infoJson())); }

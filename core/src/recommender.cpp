@@ -99,6 +99,27 @@ std::vector<HistoryEntry> history_from_json(const nlohmann::json& j) {
   return h;
 }
 
+std::vector<HistoryEntry> history_from_lines(std::string_view text) {
+  std::vector<HistoryEntry> h;
+  size_t line = 0;
+  while (!text.empty()) {
+    ++line;
+    size_t nl = text.find('\n');
+    std::string_view l = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    if (l.empty()) continue;
+    size_t tab = l.find('\t');
+    if (tab == std::string_view::npos) {
+      h.push_back({std::string(l), "enroll"});
+    } else {
+      if (tab == 0) throw InputError("history line " + std::to_string(line) + ": the event name is empty");
+      h.push_back({std::string(l.substr(tab + 1)), std::string(l.substr(0, tab))});
+    }
+  }
+  return h;
+}
+
 Recommender::Recommender(ItemModel model) : model_(std::move(model)) {
   validate(model_);
   const size_t n = model_.size();
@@ -114,6 +135,7 @@ Recommender::Recommender(ItemModel model) : model_(std::move(model)) {
   best_.assign(n, 0);
   because_.assign(n, kNone);
   mark_.assign(n, 0);
+  source_of_.assign(n, -1);
 }
 
 int32_t Recommender::find(const std::string& id) const {
@@ -148,15 +170,17 @@ RecommendResult Recommender::recommend(const std::vector<HistoryEntry>& history,
       continue;
     }
     if (role.owned) touch(i, kBlocked);
-    auto s = std::find_if(sources.begin(), sources.end(), [&](const auto& p) { return p.first == i; });
-    if (s == sources.end()) {
+    const int32_t s = source_of_[i];
+    if (s < 0) {
+      source_of_[i] = static_cast<int32_t>(sources.size());
       sources.emplace_back(i, h);
       source_weight.push_back(role.weight);
-    } else if (role.weight > source_weight[static_cast<size_t>(s - sources.begin())]) {
-      source_weight[static_cast<size_t>(s - sources.begin())] = role.weight;
-      s->second = h;
+    } else if (role.weight > source_weight[static_cast<size_t>(s)]) {
+      source_weight[static_cast<size_t>(s)] = role.weight;
+      sources[static_cast<size_t>(s)].second = h;
     }
   }
+  for (const auto& src : sources) source_of_[src.first] = -1;
   r.history_items = sources.size();
   for (const auto& id : o.exclude) {
     int32_t i = find(id);

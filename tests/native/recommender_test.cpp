@@ -227,3 +227,14 @@ TEST(RecommenderEvaluation, ItemItemBeatsPopularityOnSyntheticPlatform) {
   EXPECT_GT(item.ndcg, pop.ndcg * 1.2);
   EXPECT_GT(item.coverage, pop.coverage);
 }
+
+TEST(Recommender, HistoryLinesReadLikeJson) {
+  auto a = history_from_lines("view\tc1\r\nenroll\tc 2\n\nc3\n");
+  auto b = history_from_json(nlohmann::json::parse(R"([{"item":"c1","event":"view"},{"item":"c 2","event":"enroll"},"c3"])"));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].item, b[i].item);
+    EXPECT_EQ(a[i].event, b[i].event);
+  }
+  EXPECT_NE(error_of([] { history_from_lines("view\tc1\n\tc2\n"); }).find("history line 2"), std::string::npos);
+}
