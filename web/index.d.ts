@@ -1272,3 +1272,175 @@ export interface Circlewise {
     options?: { topItems?: number; k?: number; shrinkage?: number; minSupport?: number; method?: 'cosine' | 'ease' }):
     { model: object; report: object };
 }
+
+// ───────────────────────────── Item model & on-device recommender ─────────────────────────────
+
+/** Options of {@link Circlewise.buildModel} / {@link Circlewise.buildModelFromCounts}. */
+export interface ItemModelOptions {
+  /** `"cosine"` (default): shrunk cosine c_ij / (sqrt(f_i f_j) + shrinkage); `"ease"`: EASE (Steck 2019), small catalogues. */
+  method?: 'cosine' | 'ease';
+  /** Neighbours kept per course, 1–1000 (default 50). */
+  k?: number;
+  /** Cosine shrinkage, 0–1e9 (default 10): pulls pairs seen by few learners towards 0. */
+  shrinkage?: number;
+  /** EASE L2 regularisation, > 0 (default 100). */
+  easeLambda?: number;
+  /** EASE refuses catalogues larger than this (1–20000, default 3000). */
+  easeMaxItems?: number;
+  /** Cosine: minimum learners sharing a pair to keep it (default 1). */
+  minSupport?: number;
+  /** Events that count as engagement (default `["enroll","purchase","complete"]`). */
+  events?: string[];
+  /** Titles by course id (the event log has none; default title = id). */
+  titles?: Record<string, string>;
+}
+
+/** The published model file, format "circlewise-item-model" version 1 (docs/recommender.md). */
+export interface ItemModelJson {
+  format: 'circlewise-item-model';
+  version: 1;
+  method: string;
+  k: number;
+  items: {
+    id: string; title: string; category?: string; price?: number; popularity: number;
+    /** [index into items, weight] by descending weight; weight = what this course adds to the neighbour's score. */
+    neighbors: [number, number][];
+  }[];
+}
+
+/** One history event: a course id alone means "enroll". */
+export type HistoryEvent = string | { itemId: string; event?: string; ts?: number };
+
+export interface RecommendOptions {
+  /** How many, 1–1000 (default 10). */
+  n?: number;
+  /** Course ids never to recommend (unknown ids are counted in `unknownExclude`). */
+  exclude?: string[];
+  /** The learner's community, for the popularity fallback (popular there first). */
+  community?: string;
+  /** Top up with popular courses when neighbours run out (default true). */
+  fillWithPopular?: boolean;
+}
+
+export interface Recommendation {
+  id: string; title: string; category: string | null; price: number | null;
+  /** Sum of neighbour weights from the history (0 for popularity picks). */
+  score: number;
+  /** "because you enrolled in X" / "popular in design-circle". */
+  reason: string;
+  /** The history course behind the reason (null for popularity picks). */
+  because: string | null;
+  source: 'neighbors' | 'popular';
+}
+
+export interface RecommendResult {
+  items: Recommendation[];
+  strategy: 'personal' | 'personal+popular' | 'popular';
+  historyEvents: number;
+  /** Distinct known courses in the history. */
+  historyItems: number;
+  /** History events about courses the model does not know (not an error: counted here). */
+  unknownEvents: number;
+  /** Their distinct ids (the first 20). */
+  unknownItems: string[];
+  /** join/leave events, or events with an empty id. */
+  ignoredEvents: number;
+  unknownExclude: number;
+  communityKnown: boolean;
+}
+
+export interface ItemModelInfo {
+  version: number; method: string; k: number; items: number; neighbors: number;
+  itemsWithoutNeighbors: number; categories: number;
+  /** Size of the JSON text and of the binary (.cwm) form, in bytes. */
+  jsonBytes: number; binaryBytes: number;
+}
+
+/** What the builder used and left out. */
+export interface ItemModelBuildReport {
+  learners: number; interactions: number; eventsUsed: number; eventsWithoutItem: number;
+  eventsOtherTypes: number; itemsWithoutEngagement: number;
+  /** Counts input: negative (noisy) estimates set to 0. */
+  negativeEstimatesClamped: number;
+  unknownEventNames: string[];
+}
+
+/** A loaded item model, ready to recommend. Free with close() (also freed when garbage-collected). */
+export declare class Recommender {
+  readonly size: number;
+  readonly closed: boolean;
+  /** Set on models built here. */
+  readonly buildReport?: ItemModelBuildReport;
+  /**
+   * Top-n courses for a learner's own history, computed in WASM. Owned courses
+   * (enroll/purchase/complete/refund) and `exclude` are never recommended; a learner without
+   * usable history gets popular courses (within `community` first).
+   * @throws Error naming the option (`n` out of 1–1000, unknown option, bad history entry).
+   */
+  recommend(history?: HistoryEvent[], options?: RecommendOptions): RecommendResult;
+  info(): ItemModelInfo;
+  toJSON(): ItemModelJson;
+  toJSONText(): string;
+  /** The compact binary form: "CWIM", version, length, CRC-32, content. */
+  toBinary(): Uint8Array;
+  close(): void;
+}
+
+/** The learner's history on this device (IndexedDB in browsers; memory or a file in Node). */
+export declare class HistoryStore {
+  /** @returns how many events are kept and how many old ones were removed (beyond `maxEvents`). */
+  track(event: string, itemId: string, options?: { ts?: number }): Promise<{ stored: number; removed: number }>;
+  /** Oldest first. */
+  history(): Promise<{ event: string; itemId: string; ts: number }[]>;
+  /** Erases everything (the IndexedDB database or the file itself). */
+  forget(): Promise<void>;
+}
+
+export interface HistoryStoreOptions {
+  /** Default: "indexeddb" where it exists, else "memory"; "file" when `path` is given. */
+  backend?: 'indexeddb' | 'memory' | 'file';
+  path?: string;
+  /** IndexedDB database name (default "circlewise-history"). */
+  name?: string;
+  /** Keep at most this many events, 1–100000 (default 1000). */
+  maxEvents?: number;
+}
+
+export interface RecommenderEvaluation {
+  split: 'leave-last-out';
+  learnersEvaluated: number;
+  learnersSkipped: number;
+  courses: number;
+  methods: { method: string; cases: number; recall: number; ndcg: number; coverage: number; heldOutNotInModel: number }[];
+}
+
+export interface Circlewise {
+  /**
+   * Loads a published model: JSON text, a parsed JSON object, or bytes of a .json/.cwm file.
+   * @throws Error for a truncated, corrupt (checksum) or wrong-version file, or inconsistent content.
+   */
+  loadModel(source: string | object | ArrayBuffer | ArrayBufferView): Recommender;
+  /** The non-private model from a dataset. @throws Error naming a bad option, or when no engagement matches `events`. */
+  buildModel(dataset: Dataset, options?: ItemModelOptions): Recommender;
+  /**
+   * The same format from counts (e.g. LDP estimates): `frequencies[i]` learners per course,
+   * `cooccurrence` n*n row-major learners per pair (both halves; negatives clamped and counted).
+   */
+  buildModelFromCounts(counts: {
+    items: { id: string; title?: string; category?: string; price?: number }[];
+    frequencies: ArrayLike<number>;
+    cooccurrence: ArrayLike<number>;
+  }, options?: ItemModelOptions): Recommender;
+  historyStore(options?: HistoryStoreOptions): Promise<HistoryStore>;
+}
+
+export interface Dataset {
+  /** Leave-last-out recall@n, NDCG@n and coverage for popularity, popularity in community, item-item (and EASE). */
+  evaluateRecommender(options?: { n?: number; maxCases?: number; seed?: number; ease?: boolean; model?: ItemModelOptions }): RecommenderEvaluation;
+}
+
+// The widget: `<circlewise-recommendations model="/model.cwm" n="6" community="…"
+// item-href="/courses/{id}" privacy-href="/privacy#device">`, registered on import where
+// `customElements` exists. Themable with --cw-font, --cw-fg, --cw-muted, --cw-bg, --cw-card-bg,
+// --cw-card-border, --cw-accent, --cw-focus, --cw-radius, --cw-gap, --cw-card-width.
+// Fires "circlewise-select" ({id, title}) and "circlewise-error" ({message}).
