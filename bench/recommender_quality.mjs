@@ -55,7 +55,7 @@ if (existsSync(retail)) {
   const lines = ['user_id,item_id,event,ts,amount,community'];
   const q = (s) => `"${String(s).replaceAll('"', '""')}"`;
   for (const r of parsed.data) {
-    if (!r.CustomerID) { noCustomer++; continue; }
+    if (!r.CustomerID || r.CustomerID === 'NA') { noCustomer++; continue; }
     if (r.InvoiceNo.startsWith('C') || !(Number(r.Quantity) > 0)) { cancelled++; continue; }
     const amount = Math.max(0, Number(r.Quantity) * Number(r.UnitPrice)).toFixed(2);
     lines.push(`${r.CustomerID},${q(r.StockCode)},purchase,${r.InvoiceDate.replace(' ', 'T')}Z,${amount},${q(r.Country)}`);
