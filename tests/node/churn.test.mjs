@@ -109,6 +109,8 @@ test('bad summaries are Errors naming row/line and column; the module keeps work
   throwsWith(() => cw.fitChurnModel([{ learner: 'a', frequency: 0, recency: 0, T: 5 }, { learner: 'b', frequency: 0, recency: 0, T: 7 }]),
     /no learner made a repeat purchase/);
   throwsWith(() => cw.fitChurnModel([], {}), /the summary has no rows/);
+  throwsWith(() => cw.fitChurnModel([{ learner: 'a', frequency: 1, recency: 2, T: 5 }, { learner: 'a', frequency: 0, recency: 0, T: 5 }]),
+    /^row 2, column "learner": duplicate learner "a" \(first in row 1\)/);
   throwsWith(() => cw.fitChurnModel({}), /must be an array of rows/);
   throwsWith(() => cw.fitChurnModel(simulate({ r: 1, alpha: 1, a: 1, b: 1 }, 50, 5, 9, 1), { horizon: -3 }),
     /option "horizon" must be between 0 and 100000, got -3/);
