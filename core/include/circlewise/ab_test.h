@@ -81,7 +81,7 @@ struct AnalyzeOptions {
   double sequential_tau = 0;
   // P(best) among >2 variants is estimated by Monte Carlo with this many seeded draws.
   uint64_t seed = 1;
-  uint64_t draws = 200'000;
+  uint64_t draws = 50'000;  // standard error of P(best) <= 0.0023
 };
 
 struct VariantSummary {
@@ -143,7 +143,7 @@ SequentialResult msprt(double estimate, double variance, double tau, double alph
 
 // {"variants":[{"name":"A","visitors":1000,"conversions":100},...],"alpha":0.05,"twoSided":true,
 //  "expectedSplit":[0.5,0.5],"srmAlpha":0.001,"prior":{"alpha":1,"beta":1},"sequentialTau":0.01,
-//  "seed":1,"draws":200000}
+//  "seed":1,"draws":50000}
 AnalyzeOptions analyze_options_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const AnalyzeResult& r);
 
