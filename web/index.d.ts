@@ -466,6 +466,353 @@ export interface WorkerCirclewise {
   profitMaximizingBudget(curves: CurveFit | ResponseCurve[], options?: AllocationOptions): Promise<Allocation>;
 }
 
+// ───────────────────── A/B tests, LTV and CAC (ab_test.js) ─────────────────────
+
+export interface AbSampleSizeOptions {
+  /** Control conversion rate, in (0, 1). Required. */
+  baselineRate: number;
+  /** Minimum detectable effect: absolute difference in rate, or a fraction of the baseline with `relative`. Required, > 0. */
+  mde: number;
+  relative?: boolean;
+  /** Family-wise significance level, (0, 1). Default 0.05. */
+  alpha?: number;
+  /** Power, (0, 1). Default 0.8. */
+  power?: number;
+  /** Default true. One-sided tests "variant > control". */
+  twoSided?: boolean;
+  /** Arms including control, 2..100 (Bonferroni over the k−1 comparisons). Default 2. */
+  variants?: number;
+  /** "pooled" (default; = R power.prop.test) or "evan-miller" (Evan Miller's calculator). */
+  formula?: 'pooled' | 'evan-miller';
+  /** Learners entering the test per day (all arms together), for `days`. */
+  dailyTraffic?: number;
+}
+
+export interface AbSampleSizeResult {
+  baselineRate: number; targetRate: number; absoluteMde: number; relativeMde: number;
+  comparisons: number; alphaPerComparison: number;
+  /** Before rounding up. */
+  exactPerVariant: number;
+  /** Learners needed in each arm. */
+  perVariant: number;
+  total: number;
+  /** Power at `perVariant` (>= the requested power). */
+  powerAtPerVariant: number;
+  /** Whole days at `dailyTraffic`; null without it. */
+  days: number | null;
+}
+
+export interface AbVariantCounts { name?: string; visitors: number; conversions: number }
+
+export interface AbAnalyzeOptions {
+  /** >= 2 variants; the first is the control. Counts are non-negative integers, conversions <= visitors. */
+  variants: AbVariantCounts[];
+  alpha?: number;
+  twoSided?: boolean;
+  /** Planned traffic weights for the sample-ratio-mismatch check (default equal). */
+  expectedSplit?: number[];
+  /** Mismatch flagged when the goodness-of-fit p-value is below this. Default 0.001. */
+  srmAlpha?: number;
+  /** Beta prior on every rate. Default { alpha: 1, beta: 1 }. */
+  prior?: { alpha?: number; beta?: number };
+  /** mSPRT mixing sd on the rate difference; 0/absent = 10 % of the control rate. */
+  sequentialTau?: number;
+  /** Monte Carlo P(best) for > 2 variants: seed and draws (1000..1e7, default 50000). */
+  seed?: number;
+  draws?: number;
+}
+
+export interface AbComparison {
+  /** The treatment, compared with the control. */
+  name: string;
+  /** Rate difference (variant − control) and its Wald CI. */
+  difference: number; diffCiLow: number; diffCiHigh: number;
+  /** variant/control − 1 and its CI (delta method on the log ratio); null when undefined (0 conversions). */
+  relativeLift: number | null; liftCiLow: number | null; liftCiHigh: number | null;
+  /** Pooled two-proportion z-test; pValueAdjusted is Bonferroni-corrected. */
+  z: number; pValue: number; pValueAdjusted: number; significant: boolean;
+  /** Posterior P(variant rate > control rate). */
+  probBeatsControl: number;
+  /** E[max(control − variant, 0)]: expected rate lost by shipping the variant. */
+  expectedLossVariant: number;
+  /** E[max(variant − control, 0)]: expected rate lost by keeping the control. */
+  expectedLossControl: number;
+  /** Always-valid (mSPRT) p-value and CI: safe to check after every visitor. */
+  sequential: { pValue: number; ciLow: number | null; ciHigh: number | null; significant: boolean };
+}
+
+export interface AbAnalyzeResult {
+  variants: { name: string; visitors: number; conversions: number; rate: number; ciLow: number; ciHigh: number;
+    probBest: number; expectedVisitors: number }[];
+  comparisons: AbComparison[];
+  alpha: number; alphaPerComparison: number; twoSided: boolean;
+  /** Chi-square test of independence over all variants. */
+  chiSquare: { statistic: number; df: number; pValue: number };
+  /** Sample-ratio mismatch (goodness of fit to expectedSplit). */
+  srm: { statistic: number; pValue: number; mismatch: boolean };
+  sequentialTau: number;
+  prior: { alpha: number; beta: number };
+  /** E.g. sample ratio mismatch, expected counts below 5. */
+  warnings: string[];
+}
+
+/** A ratio-metric arm: per-learner arrays, or their sums. */
+export type AbRatioVariant =
+  | { name?: string; values: ArrayLike<number>; denominators?: ArrayLike<number> }
+  | { name?: string; n: number; sum: number; sumSquares: number; denominatorSum?: number;
+      denominatorSumSquares?: number; crossSum?: number };
+
+export interface AbRatioResult {
+  variants: { name: string; n: number; value: number; stdError: number; ciLow: number; ciHigh: number }[];
+  comparisons: { name: string; difference: number; stdError: number; ciLow: number; ciHigh: number;
+    relativeLift: number | null; liftCiLow: number | null; liftCiHigh: number | null;
+    z: number; pValue: number; pValueAdjusted: number; significant: boolean }[];
+  alpha: number; alphaPerComparison: number; twoSided: boolean; warnings: string[];
+}
+
+export interface LtvOptions {
+  /** Revenue per active customer per period (>= 0); with churn or retention. */
+  arpu?: number;
+  /** Simple model: share of customers lost per period, (0, 1]. */
+  churn?: number;
+  /** Cohort model: share of the cohort active in period 0, 1, ... (each in [0, 1]). */
+  retention?: number[];
+  /** Cohort model: a cohort's revenue per period, with cohortSize. */
+  cohortRevenue?: number[];
+  cohortSize?: number;
+  /** Continue a cohort curve geometrically beyond the data. Default true. */
+  extrapolate?: boolean;
+  /** Gross margin, (0, 1]. Default 1. */
+  margin?: number;
+  /** Per period, [0, 1). Default 0. */
+  discountRate?: number;
+  /** Acquisition cost per customer, or marketingSpend / newCustomers. */
+  cac?: number;
+  marketingSpend?: number;
+  newCustomers?: number;
+  /** Periods of the `cumulative` curve, 1..1200. Default 36. */
+  horizon?: number;
+}
+
+export interface LtvResult {
+  model: 'simple' | 'cohort';
+  /** Margin-adjusted, discounted value per customer. */
+  ltv: number; observedLtv: number; tailLtv: number;
+  tailRetention: number | null;
+  /** Periods a customer stays active; null when unknown. */
+  expectedLifetime: number | null;
+  /** Value per customer after periods 1..horizon. */
+  cumulative: number[];
+  cac: number | null; ltvToCac: number | null;
+  /** Periods until the cumulative value reaches CAC; null = never (or no CAC). */
+  paybackPeriods: number | null;
+  /** CAC / (ARPU · margin), the churn-free rule of thumb. */
+  simplePayback: number | null;
+  warnings: string[];
+}
+
+export interface Circlewise {
+  /**
+   * Learners per variant for a conversion-rate test, and days at `dailyTraffic`.
+   * @throws Error naming the option, e.g. `option "alpha" must be between 0 and 1 (exclusive), got 1.5`.
+   */
+  abSampleSize(options: AbSampleSizeOptions): AbSampleSizeResult;
+  /**
+   * Is the observed difference real? Frequentist, Bayesian and always-valid sequential answers,
+   * plus a sample-ratio-mismatch check. See docs/ab_test.md for the formulas.
+   * @throws Error naming the variant, e.g. `variant "B": "conversions" (120) cannot exceed "visitors" (100)`.
+   */
+  abAnalyze(options: AbAnalyzeOptions): AbAnalyzeResult;
+  /**
+   * Ratio metrics (revenue per learner, revenue per session) by the delta method.
+   * @throws Error for non-finite values (with the index), mismatched array lengths, inconsistent sums.
+   */
+  abRatio(options: { variants: AbRatioVariant[]; alpha?: number; twoSided?: boolean }): AbRatioResult;
+  /**
+   * Lifetime value per customer, LTV/CAC and payback period (per period).
+   * @throws Error naming the option, e.g. `option "churn" must be in (0, 1] per period, got 1.5`.
+   */
+  ltv(options: LtvOptions): LtvResult;
+}
+
+// ───────────────────────────── Local differential privacy ─────────────────────────────
+// What leaves a learner's device: item and pair reports randomised on the device (GRR, OUE or
+// OLH, Wang et al. 2017) with crypto.getRandomValues. docs/privacy.md has the model and the maths.
+
+export type LdpMechanism = 'grr' | 'oue' | 'olh';
+export type LdpReportKind = 'item' | 'pair';
+
+export interface PrivacyPlanOptions {
+  /** Epsilon per report, 0.01..10. Default 1. */
+  epsilon?: number;
+  /** `item`: one course per learner (domain = items); `pair`: one pair (domain = items·(items−1)/2). */
+  kind?: LdpReportKind;
+  /** Catalogue size (≥ 2; ≤ 65,536 for pairs). Default 100. */
+  items?: number;
+  /** Learners expected to report. Default 10,000. */
+  learners?: number;
+  /** Wanted standard error of a frequency, as a fraction of learners, (0, 1]. Default 0.01. */
+  targetError?: number;
+}
+
+export interface PrivacyMechanismPlan {
+  mechanism: LdpMechanism;
+  /** false for OUE above 4,096 values (the report would be that many bits). */
+  available: boolean;
+  reason?: string;
+  /** The epsilon the integer implementation guarantees: ln(floor(e^ε·2³²)/2³²) ≤ ε. */
+  effectiveEpsilon?: number;
+  /** OLH hash range (GRR: the domain; OUE: 2). */
+  g?: number;
+  /** Variance of a count estimate per report, for a rare value. */
+  variancePerReport?: number;
+  /** Standard error of an estimated count, in learners. */
+  standardError?: number;
+  /** Standard error of an estimated frequency (count / learners). */
+  standardErrorFraction?: number;
+  /** Learners needed for `standardErrorFraction` ≤ `targetError`. */
+  learnersNeeded?: number;
+  /** Approximate JSON size of one report. */
+  reportBytes?: number;
+}
+
+export interface PrivacyPlan {
+  epsilon: number; kind: LdpReportKind; items: number; domain: number; learners: number; targetError: number;
+  /** Lowest variance; among mechanisms within 5 % of it, the shortest report. */
+  recommended: LdpMechanism;
+  mechanisms: PrivacyMechanismPlan[];
+}
+
+/** What leaves the device. No user or device id; `id` is random per report (for deduplication). */
+export interface LdpReport {
+  v: 1;
+  id: string;
+  kind: LdpReportKind;
+  items: number;
+  domain: number;
+  mechanism: LdpMechanism;
+  epsilon: number;
+  /** grr: `{ value }`; oue: `{ ones: number[] }`; olh: `{ seed: string (32 hex), y }`. */
+  payload: { value?: number; ones?: number[]; seed?: string; y?: number };
+}
+
+/** Set by the site, not by whoever asks for a report. */
+export interface PrivacyBudget {
+  /** Requests above this are refused. Default 2. */
+  maxEpsilonPerReport?: number;
+  /** Reports (fresh or memoised) per period. Default 2. */
+  maxReportsPerPeriod?: number;
+  /** Sum of the epsilons of all fresh randomisations, ever. Default 16. */
+  maxTotalEpsilon?: number;
+}
+
+/**
+ * The device's memo (permanent randomisations, RAPPOR-style) and epsilon ledger. Plain JSON: the
+ * caller persists it (IndexedDB, localStorage, a file). It holds true values: never upload it.
+ */
+export interface PrivacyState {
+  version: 1;
+  memo: { kind: LdpReportKind; mechanism: LdpMechanism; epsilon: number; items: number; value: number; payload: LdpReport['payload'] }[];
+  ledger: { period: string; reportId: string; kind: LdpReportKind; mechanism: LdpMechanism; epsilon: number; charged: number }[];
+}
+
+export interface ReportRequest {
+  kind: LdpReportKind;
+  /** Catalogue size. */
+  items: number;
+  /** Catalogue indices of the courses the learner engaged with; one (or one pair) is sampled. */
+  history: number[];
+  epsilon: number;
+  /** Default `auto` (lowest variance for the domain and epsilon). */
+  mechanism?: 'auto' | LdpMechanism;
+  /** Reporting period, e.g. `"2026-11"`. */
+  period: string;
+}
+
+export interface PrivacyStatus {
+  spent: number; remaining: number; reportsThisPeriod: number; reportsLeftThisPeriod: number; memoisedValues: number;
+}
+
+export interface MadeReport {
+  /** The only thing to send. */
+  report: LdpReport;
+  /** The true value (item index, or pair index) it stands for; show it to the learner, never send it. */
+  value: number;
+  /** true when the value's earlier randomisation was reused (no epsilon charged). */
+  memoised: boolean;
+  charged: number;
+  /** The updated state: persist it. */
+  state: PrivacyState;
+  status: PrivacyStatus;
+}
+
+export interface PrivacyEstimates {
+  reports: number;
+  confidence: number;
+  /** Domain indices estimated (item index, or pair index). */
+  values: Float64Array;
+  /** Unbiased estimated learners per value (may be negative for rare values). */
+  count: Float64Array;
+  standardError: Float64Array;
+  lower: Float64Array;
+  upper: Float64Array;
+  /** Pair aggregators: `[i, j]` per value. */
+  pairs?: [number, number][];
+}
+
+export interface PrivacyAggregatorSummary {
+  kind: LdpReportKind; items: number; domain: number; accepted: number; rejected: number;
+  /** The first 1,000 rejections (all are counted): 1-based position and why. */
+  rejections: { index: number; reason: string }[];
+}
+
+/** Collects reports of one kind over one catalogue. Free it with `close()` (or let GC do it). */
+export interface PrivacyAggregator {
+  /**
+   * Adds a report or an array of them. Invalid reports (wrong size, unknown field, epsilon out of
+   * range, malformed payload, replayed id) are rejected whole and listed with their array index.
+   */
+  add(reports: LdpReport | LdpReport[] | string): { accepted: number; rejected: { index: number; reason: string }[] };
+  /** Newline-delimited JSON; returns how many were accepted. */
+  addNdjson(text: string): number;
+  summary(): PrivacyAggregatorSummary;
+  /** Estimates for `values` (domain indices; default: the whole domain). @throws Error for values outside the domain. */
+  estimate(values?: ArrayLike<number>): PrivacyEstimates;
+  close(): void;
+}
+
+export interface Circlewise {
+  /**
+   * Expected error before collecting: per mechanism, standard errors and learners needed.
+   * @throws Error naming the option and its range, e.g. `option "epsilon" must be a number in [0.01, 10]`.
+   */
+  planPrivacy(options?: PrivacyPlanOptions): PrivacyPlan;
+  /** An empty {@link PrivacyState}. */
+  newPrivacyState(): PrivacyState;
+  /**
+   * Makes one report on this device with crypto.getRandomValues (refuses without it). The same
+   * value in a later period reuses its memoised randomisation and costs no epsilon.
+   * @throws Error for an empty history, an index outside the catalogue, epsilon above the budget's
+   * maximum, a period whose report budget is used up, an exhausted epsilon budget, a corrupt state.
+   */
+  makeReport(request: ReportRequest, options?: { state?: PrivacyState; budget?: PrivacyBudget }): MadeReport;
+  /** Epsilon spent/left and reports used/left in `period`. */
+  privacyStatus(options: { state?: PrivacyState; budget?: PrivacyBudget; period?: string }): PrivacyStatus;
+  /** Validates a report as the aggregator does; returns it normalised. @throws Error with the reason. */
+  validateReport(report: LdpReport | string): LdpReport;
+  /** @throws Error when `items` is missing or options are out of range. */
+  createAggregator(options: { kind?: LdpReportKind; items: number; minEpsilon?: number; maxEpsilon?: number; confidence?: number }): PrivacyAggregator;
+  /**
+   * An item model (the published format, method `ldp-cosine`) from an item and a pair aggregator
+   * over the same catalogue: pairs among the `topItems` most frequent courses (default 300).
+   * Pass `model` to {@link Circlewise.loadModel}.
+   */
+  buildModelFromReports(items: PrivacyAggregator, pairs: PrivacyAggregator,
+    catalogue: (string | { id: string; title?: string; category?: string; price?: number })[],
+    options?: { topItems?: number; k?: number; shrinkage?: number; minSupport?: number; method?: 'cosine' | 'ease' }):
+    { model: object; report: object };
+}
+
 // ───────────────────────────── Churn risk and customer value ─────────────────────────────
 
 /**
@@ -926,349 +1273,174 @@ export interface Circlewise {
   kmeans(data: Float64Array, rows: number, cols: number, options?: KMeansOptions & { initialCentroids?: Float64Array }): KMeansMatrixResult;
 }
 
-// ───────────────────── A/B tests, LTV and CAC (ab_test.js) ─────────────────────
+// ───────────────────────────── Item model & on-device recommender ─────────────────────────────
 
-export interface AbSampleSizeOptions {
-  /** Control conversion rate, in (0, 1). Required. */
-  baselineRate: number;
-  /** Minimum detectable effect: absolute difference in rate, or a fraction of the baseline with `relative`. Required, > 0. */
-  mde: number;
-  relative?: boolean;
-  /** Family-wise significance level, (0, 1). Default 0.05. */
-  alpha?: number;
-  /** Power, (0, 1). Default 0.8. */
-  power?: number;
-  /** Default true. One-sided tests "variant > control". */
-  twoSided?: boolean;
-  /** Arms including control, 2..100 (Bonferroni over the k−1 comparisons). Default 2. */
-  variants?: number;
-  /** "pooled" (default; = R power.prop.test) or "evan-miller" (Evan Miller's calculator). */
-  formula?: 'pooled' | 'evan-miller';
-  /** Learners entering the test per day (all arms together), for `days`. */
-  dailyTraffic?: number;
+/** Options of {@link Circlewise.buildModel} / {@link Circlewise.buildModelFromCounts}. */
+export interface ItemModelOptions {
+  /** `"cosine"` (default): shrunk cosine c_ij / (sqrt(f_i f_j) + shrinkage); `"ease"`: EASE (Steck 2019), small catalogues. */
+  method?: 'cosine' | 'ease';
+  /** Neighbours kept per course, 1–1000 (default 50). */
+  k?: number;
+  /** Cosine shrinkage, 0–1e9 (default 10): pulls pairs seen by few learners towards 0. */
+  shrinkage?: number;
+  /** EASE L2 regularisation, > 0 (default 100). */
+  easeLambda?: number;
+  /** EASE refuses catalogues larger than this (1–20000, default 3000). */
+  easeMaxItems?: number;
+  /** Cosine: minimum learners sharing a pair to keep it (default 1). */
+  minSupport?: number;
+  /** Events that count as engagement (default `["enroll","purchase","complete"]`). */
+  events?: string[];
+  /** Titles by course id (the event log has none; default title = id). */
+  titles?: Record<string, string>;
 }
 
-export interface AbSampleSizeResult {
-  baselineRate: number; targetRate: number; absoluteMde: number; relativeMde: number;
-  comparisons: number; alphaPerComparison: number;
-  /** Before rounding up. */
-  exactPerVariant: number;
-  /** Learners needed in each arm. */
-  perVariant: number;
-  total: number;
-  /** Power at `perVariant` (>= the requested power). */
-  powerAtPerVariant: number;
-  /** Whole days at `dailyTraffic`; null without it. */
-  days: number | null;
-}
-
-export interface AbVariantCounts { name?: string; visitors: number; conversions: number }
-
-export interface AbAnalyzeOptions {
-  /** >= 2 variants; the first is the control. Counts are non-negative integers, conversions <= visitors. */
-  variants: AbVariantCounts[];
-  alpha?: number;
-  twoSided?: boolean;
-  /** Planned traffic weights for the sample-ratio-mismatch check (default equal). */
-  expectedSplit?: number[];
-  /** Mismatch flagged when the goodness-of-fit p-value is below this. Default 0.001. */
-  srmAlpha?: number;
-  /** Beta prior on every rate. Default { alpha: 1, beta: 1 }. */
-  prior?: { alpha?: number; beta?: number };
-  /** mSPRT mixing sd on the rate difference; 0/absent = 10 % of the control rate. */
-  sequentialTau?: number;
-  /** Monte Carlo P(best) for > 2 variants: seed and draws (1000..1e7, default 50000). */
-  seed?: number;
-  draws?: number;
-}
-
-export interface AbComparison {
-  /** The treatment, compared with the control. */
-  name: string;
-  /** Rate difference (variant − control) and its Wald CI. */
-  difference: number; diffCiLow: number; diffCiHigh: number;
-  /** variant/control − 1 and its CI (delta method on the log ratio); null when undefined (0 conversions). */
-  relativeLift: number | null; liftCiLow: number | null; liftCiHigh: number | null;
-  /** Pooled two-proportion z-test; pValueAdjusted is Bonferroni-corrected. */
-  z: number; pValue: number; pValueAdjusted: number; significant: boolean;
-  /** Posterior P(variant rate > control rate). */
-  probBeatsControl: number;
-  /** E[max(control − variant, 0)]: expected rate lost by shipping the variant. */
-  expectedLossVariant: number;
-  /** E[max(variant − control, 0)]: expected rate lost by keeping the control. */
-  expectedLossControl: number;
-  /** Always-valid (mSPRT) p-value and CI: safe to check after every visitor. */
-  sequential: { pValue: number; ciLow: number | null; ciHigh: number | null; significant: boolean };
-}
-
-export interface AbAnalyzeResult {
-  variants: { name: string; visitors: number; conversions: number; rate: number; ciLow: number; ciHigh: number;
-    probBest: number; expectedVisitors: number }[];
-  comparisons: AbComparison[];
-  alpha: number; alphaPerComparison: number; twoSided: boolean;
-  /** Chi-square test of independence over all variants. */
-  chiSquare: { statistic: number; df: number; pValue: number };
-  /** Sample-ratio mismatch (goodness of fit to expectedSplit). */
-  srm: { statistic: number; pValue: number; mismatch: boolean };
-  sequentialTau: number;
-  prior: { alpha: number; beta: number };
-  /** E.g. sample ratio mismatch, expected counts below 5. */
-  warnings: string[];
-}
-
-/** A ratio-metric arm: per-learner arrays, or their sums. */
-export type AbRatioVariant =
-  | { name?: string; values: ArrayLike<number>; denominators?: ArrayLike<number> }
-  | { name?: string; n: number; sum: number; sumSquares: number; denominatorSum?: number;
-      denominatorSumSquares?: number; crossSum?: number };
-
-export interface AbRatioResult {
-  variants: { name: string; n: number; value: number; stdError: number; ciLow: number; ciHigh: number }[];
-  comparisons: { name: string; difference: number; stdError: number; ciLow: number; ciHigh: number;
-    relativeLift: number | null; liftCiLow: number | null; liftCiHigh: number | null;
-    z: number; pValue: number; pValueAdjusted: number; significant: boolean }[];
-  alpha: number; alphaPerComparison: number; twoSided: boolean; warnings: string[];
-}
-
-export interface LtvOptions {
-  /** Revenue per active customer per period (>= 0); with churn or retention. */
-  arpu?: number;
-  /** Simple model: share of customers lost per period, (0, 1]. */
-  churn?: number;
-  /** Cohort model: share of the cohort active in period 0, 1, ... (each in [0, 1]). */
-  retention?: number[];
-  /** Cohort model: a cohort's revenue per period, with cohortSize. */
-  cohortRevenue?: number[];
-  cohortSize?: number;
-  /** Continue a cohort curve geometrically beyond the data. Default true. */
-  extrapolate?: boolean;
-  /** Gross margin, (0, 1]. Default 1. */
-  margin?: number;
-  /** Per period, [0, 1). Default 0. */
-  discountRate?: number;
-  /** Acquisition cost per customer, or marketingSpend / newCustomers. */
-  cac?: number;
-  marketingSpend?: number;
-  newCustomers?: number;
-  /** Periods of the `cumulative` curve, 1..1200. Default 36. */
-  horizon?: number;
-}
-
-export interface LtvResult {
-  model: 'simple' | 'cohort';
-  /** Margin-adjusted, discounted value per customer. */
-  ltv: number; observedLtv: number; tailLtv: number;
-  tailRetention: number | null;
-  /** Periods a customer stays active; null when unknown. */
-  expectedLifetime: number | null;
-  /** Value per customer after periods 1..horizon. */
-  cumulative: number[];
-  cac: number | null; ltvToCac: number | null;
-  /** Periods until the cumulative value reaches CAC; null = never (or no CAC). */
-  paybackPeriods: number | null;
-  /** CAC / (ARPU · margin), the churn-free rule of thumb. */
-  simplePayback: number | null;
-  warnings: string[];
-}
-
-export interface Circlewise {
-  /**
-   * Learners per variant for a conversion-rate test, and days at `dailyTraffic`.
-   * @throws Error naming the option, e.g. `option "alpha" must be between 0 and 1 (exclusive), got 1.5`.
-   */
-  abSampleSize(options: AbSampleSizeOptions): AbSampleSizeResult;
-  /**
-   * Is the observed difference real? Frequentist, Bayesian and always-valid sequential answers,
-   * plus a sample-ratio-mismatch check. See docs/ab_test.md for the formulas.
-   * @throws Error naming the variant, e.g. `variant "B": "conversions" (120) cannot exceed "visitors" (100)`.
-   */
-  abAnalyze(options: AbAnalyzeOptions): AbAnalyzeResult;
-  /**
-   * Ratio metrics (revenue per learner, revenue per session) by the delta method.
-   * @throws Error for non-finite values (with the index), mismatched array lengths, inconsistent sums.
-   */
-  abRatio(options: { variants: AbRatioVariant[]; alpha?: number; twoSided?: boolean }): AbRatioResult;
-  /**
-   * Lifetime value per customer, LTV/CAC and payback period (per period).
-   * @throws Error naming the option, e.g. `option "churn" must be in (0, 1] per period, got 1.5`.
-   */
-  ltv(options: LtvOptions): LtvResult;
-}
-
-// ───────────────────────────── Local differential privacy ─────────────────────────────
-// What leaves a learner's device: item and pair reports randomised on the device (GRR, OUE or
-// OLH, Wang et al. 2017) with crypto.getRandomValues. docs/privacy.md has the model and the maths.
-
-export type LdpMechanism = 'grr' | 'oue' | 'olh';
-export type LdpReportKind = 'item' | 'pair';
-
-export interface PrivacyPlanOptions {
-  /** Epsilon per report, 0.01..10. Default 1. */
-  epsilon?: number;
-  /** `item`: one course per learner (domain = items); `pair`: one pair (domain = items·(items−1)/2). */
-  kind?: LdpReportKind;
-  /** Catalogue size (≥ 2; ≤ 65,536 for pairs). Default 100. */
-  items?: number;
-  /** Learners expected to report. Default 10,000. */
-  learners?: number;
-  /** Wanted standard error of a frequency, as a fraction of learners, (0, 1]. Default 0.01. */
-  targetError?: number;
-}
-
-export interface PrivacyMechanismPlan {
-  mechanism: LdpMechanism;
-  /** false for OUE above 4,096 values (the report would be that many bits). */
-  available: boolean;
-  reason?: string;
-  /** The epsilon the integer implementation guarantees: ln(floor(e^ε·2³²)/2³²) ≤ ε. */
-  effectiveEpsilon?: number;
-  /** OLH hash range (GRR: the domain; OUE: 2). */
-  g?: number;
-  /** Variance of a count estimate per report, for a rare value. */
-  variancePerReport?: number;
-  /** Standard error of an estimated count, in learners. */
-  standardError?: number;
-  /** Standard error of an estimated frequency (count / learners). */
-  standardErrorFraction?: number;
-  /** Learners needed for `standardErrorFraction` ≤ `targetError`. */
-  learnersNeeded?: number;
-  /** Approximate JSON size of one report. */
-  reportBytes?: number;
-}
-
-export interface PrivacyPlan {
-  epsilon: number; kind: LdpReportKind; items: number; domain: number; learners: number; targetError: number;
-  /** Lowest variance; among mechanisms within 5 % of it, the shortest report. */
-  recommended: LdpMechanism;
-  mechanisms: PrivacyMechanismPlan[];
-}
-
-/** What leaves the device. No user or device id; `id` is random per report (for deduplication). */
-export interface LdpReport {
-  v: 1;
-  id: string;
-  kind: LdpReportKind;
-  items: number;
-  domain: number;
-  mechanism: LdpMechanism;
-  epsilon: number;
-  /** grr: `{ value }`; oue: `{ ones: number[] }`; olh: `{ seed: string (32 hex), y }`. */
-  payload: { value?: number; ones?: number[]; seed?: string; y?: number };
-}
-
-/** Set by the site, not by whoever asks for a report. */
-export interface PrivacyBudget {
-  /** Requests above this are refused. Default 2. */
-  maxEpsilonPerReport?: number;
-  /** Reports (fresh or memoised) per period. Default 2. */
-  maxReportsPerPeriod?: number;
-  /** Sum of the epsilons of all fresh randomisations, ever. Default 16. */
-  maxTotalEpsilon?: number;
-}
-
-/**
- * The device's memo (permanent randomisations, RAPPOR-style) and epsilon ledger. Plain JSON: the
- * caller persists it (IndexedDB, localStorage, a file). It holds true values: never upload it.
- */
-export interface PrivacyState {
+/** The published model file, format "circlewise-item-model" version 1 (docs/recommender.md). */
+export interface ItemModelJson {
+  format: 'circlewise-item-model';
   version: 1;
-  memo: { kind: LdpReportKind; mechanism: LdpMechanism; epsilon: number; items: number; value: number; payload: LdpReport['payload'] }[];
-  ledger: { period: string; reportId: string; kind: LdpReportKind; mechanism: LdpMechanism; epsilon: number; charged: number }[];
+  method: string;
+  k: number;
+  items: {
+    id: string; title: string; category?: string; price?: number; popularity: number;
+    /** [index into items, weight] by descending weight; weight = what this course adds to the neighbour's score. */
+    neighbors: [number, number][];
+  }[];
 }
 
-export interface ReportRequest {
-  kind: LdpReportKind;
-  /** Catalogue size. */
-  items: number;
-  /** Catalogue indices of the courses the learner engaged with; one (or one pair) is sampled. */
-  history: number[];
-  epsilon: number;
-  /** Default `auto` (lowest variance for the domain and epsilon). */
-  mechanism?: 'auto' | LdpMechanism;
-  /** Reporting period, e.g. `"2026-11"`. */
-  period: string;
+/** One history event: a course id alone means "enroll". */
+export type HistoryEvent = string | { itemId: string; event?: string; ts?: number };
+
+export interface RecommendOptions {
+  /** How many, 1–1000 (default 10). */
+  n?: number;
+  /** Course ids never to recommend (unknown ids are counted in `unknownExclude`). */
+  exclude?: string[];
+  /** The learner's community, for the popularity fallback (popular there first). */
+  community?: string;
+  /** Top up with popular courses when neighbours run out (default true). */
+  fillWithPopular?: boolean;
 }
 
-export interface PrivacyStatus {
-  spent: number; remaining: number; reportsThisPeriod: number; reportsLeftThisPeriod: number; memoisedValues: number;
+export interface Recommendation {
+  id: string; title: string; category: string | null; price: number | null;
+  /** Sum of neighbour weights from the history (0 for popularity picks). */
+  score: number;
+  /** "because you enrolled in X" / "popular in design-circle". */
+  reason: string;
+  /** The history course behind the reason (null for popularity picks). */
+  because: string | null;
+  source: 'neighbors' | 'popular';
 }
 
-export interface MadeReport {
-  /** The only thing to send. */
-  report: LdpReport;
-  /** The true value (item index, or pair index) it stands for; show it to the learner, never send it. */
-  value: number;
-  /** true when the value's earlier randomisation was reused (no epsilon charged). */
-  memoised: boolean;
-  charged: number;
-  /** The updated state: persist it. */
-  state: PrivacyState;
-  status: PrivacyStatus;
+export interface RecommendResult {
+  items: Recommendation[];
+  strategy: 'personal' | 'personal+popular' | 'popular';
+  historyEvents: number;
+  /** Distinct known courses in the history. */
+  historyItems: number;
+  /** History events about courses the model does not know (not an error: counted here). */
+  unknownEvents: number;
+  /** Their distinct ids (the first 20). */
+  unknownItems: string[];
+  /** join/leave events, or events with an empty id. */
+  ignoredEvents: number;
+  unknownExclude: number;
+  communityKnown: boolean;
 }
 
-export interface PrivacyEstimates {
-  reports: number;
-  confidence: number;
-  /** Domain indices estimated (item index, or pair index). */
-  values: Float64Array;
-  /** Unbiased estimated learners per value (may be negative for rare values). */
-  count: Float64Array;
-  standardError: Float64Array;
-  lower: Float64Array;
-  upper: Float64Array;
-  /** Pair aggregators: `[i, j]` per value. */
-  pairs?: [number, number][];
+export interface ItemModelInfo {
+  version: number; method: string; k: number; items: number; neighbors: number;
+  itemsWithoutNeighbors: number; categories: number;
+  /** Size of the JSON text and of the binary (.cwm) form, in bytes. */
+  jsonBytes: number; binaryBytes: number;
 }
 
-export interface PrivacyAggregatorSummary {
-  kind: LdpReportKind; items: number; domain: number; accepted: number; rejected: number;
-  /** The first 1,000 rejections (all are counted): 1-based position and why. */
-  rejections: { index: number; reason: string }[];
+/** What the builder used and left out. */
+export interface ItemModelBuildReport {
+  learners: number; interactions: number; eventsUsed: number; eventsWithoutItem: number;
+  eventsOtherTypes: number; itemsWithoutEngagement: number;
+  /** Counts input: negative (noisy) estimates set to 0. */
+  negativeEstimatesClamped: number;
+  unknownEventNames: string[];
 }
 
-/** Collects reports of one kind over one catalogue. Free it with `close()` (or let GC do it). */
-export interface PrivacyAggregator {
+/** A loaded item model, ready to recommend. Free with close() (also freed when garbage-collected). */
+export declare class Recommender {
+  readonly size: number;
+  readonly closed: boolean;
+  /** Set on models built here. */
+  readonly buildReport?: ItemModelBuildReport;
   /**
-   * Adds a report or an array of them. Invalid reports (wrong size, unknown field, epsilon out of
-   * range, malformed payload, replayed id) are rejected whole and listed with their array index.
+   * Top-n courses for a learner's own history, computed in WASM. Owned courses
+   * (enroll/purchase/complete/refund) and `exclude` are never recommended; a learner without
+   * usable history gets popular courses (within `community` first).
+   * @throws Error naming the option (`n` out of 1–1000, unknown option, bad history entry).
    */
-  add(reports: LdpReport | LdpReport[] | string): { accepted: number; rejected: { index: number; reason: string }[] };
-  /** Newline-delimited JSON; returns how many were accepted. */
-  addNdjson(text: string): number;
-  summary(): PrivacyAggregatorSummary;
-  /** Estimates for `values` (domain indices; default: the whole domain). @throws Error for values outside the domain. */
-  estimate(values?: ArrayLike<number>): PrivacyEstimates;
+  recommend(history?: HistoryEvent[], options?: RecommendOptions): RecommendResult;
+  info(): ItemModelInfo;
+  toJSON(): ItemModelJson;
+  toJSONText(): string;
+  /** The compact binary form: "CWIM", version, length, CRC-32, content. */
+  toBinary(): Uint8Array;
   close(): void;
 }
 
+/** The learner's history on this device (IndexedDB in browsers; memory or a file in Node). */
+export declare class HistoryStore {
+  /** @returns how many events are kept and how many old ones were removed (beyond `maxEvents`). */
+  track(event: string, itemId: string, options?: { ts?: number }): Promise<{ stored: number; removed: number }>;
+  /** Oldest first. */
+  history(): Promise<{ event: string; itemId: string; ts: number }[]>;
+  /** Erases everything (the IndexedDB database or the file itself). */
+  forget(): Promise<void>;
+}
+
+export interface HistoryStoreOptions {
+  /** Default: "indexeddb" where it exists, else "memory"; "file" when `path` is given. */
+  backend?: 'indexeddb' | 'memory' | 'file';
+  path?: string;
+  /** IndexedDB database name (default "circlewise-history"). */
+  name?: string;
+  /** Keep at most this many events, 1–100000 (default 1000). */
+  maxEvents?: number;
+}
+
+export interface RecommenderEvaluation {
+  split: 'leave-last-out';
+  learnersEvaluated: number;
+  learnersSkipped: number;
+  courses: number;
+  methods: { method: string; cases: number; recall: number; ndcg: number; coverage: number; heldOutNotInModel: number }[];
+}
+
 export interface Circlewise {
   /**
-   * Expected error before collecting: per mechanism, standard errors and learners needed.
-   * @throws Error naming the option and its range, e.g. `option "epsilon" must be a number in [0.01, 10]`.
+   * Loads a published model: JSON text, a parsed JSON object, or bytes of a .json/.cwm file.
+   * @throws Error for a truncated, corrupt (checksum) or wrong-version file, or inconsistent content.
    */
-  planPrivacy(options?: PrivacyPlanOptions): PrivacyPlan;
-  /** An empty {@link PrivacyState}. */
-  newPrivacyState(): PrivacyState;
+  loadModel(source: string | object | ArrayBuffer | ArrayBufferView): Recommender;
+  /** The non-private model from a dataset. @throws Error naming a bad option, or when no engagement matches `events`. */
+  buildModel(dataset: Dataset, options?: ItemModelOptions): Recommender;
   /**
-   * Makes one report on this device with crypto.getRandomValues (refuses without it). The same
-   * value in a later period reuses its memoised randomisation and costs no epsilon.
-   * @throws Error for an empty history, an index outside the catalogue, epsilon above the budget's
-   * maximum, a period whose report budget is used up, an exhausted epsilon budget, a corrupt state.
+   * The same format from counts (e.g. LDP estimates): `frequencies[i]` learners per course,
+   * `cooccurrence` n*n row-major learners per pair (both halves; negatives clamped and counted).
    */
-  makeReport(request: ReportRequest, options?: { state?: PrivacyState; budget?: PrivacyBudget }): MadeReport;
-  /** Epsilon spent/left and reports used/left in `period`. */
-  privacyStatus(options: { state?: PrivacyState; budget?: PrivacyBudget; period?: string }): PrivacyStatus;
-  /** Validates a report as the aggregator does; returns it normalised. @throws Error with the reason. */
-  validateReport(report: LdpReport | string): LdpReport;
-  /** @throws Error when `items` is missing or options are out of range. */
-  createAggregator(options: { kind?: LdpReportKind; items: number; minEpsilon?: number; maxEpsilon?: number; confidence?: number }): PrivacyAggregator;
-  /**
-   * An item model (the published format, method `ldp-cosine`) from an item and a pair aggregator
-   * over the same catalogue: pairs among the `topItems` most frequent courses (default 300).
-   * Pass `model` to {@link Circlewise.loadModel}.
-   */
-  buildModelFromReports(items: PrivacyAggregator, pairs: PrivacyAggregator,
-    catalogue: (string | { id: string; title?: string; category?: string; price?: number })[],
-    options?: { topItems?: number; k?: number; shrinkage?: number; minSupport?: number; method?: 'cosine' | 'ease' }):
-    { model: object; report: object };
+  buildModelFromCounts(counts: {
+    items: { id: string; title?: string; category?: string; price?: number }[];
+    frequencies: ArrayLike<number>;
+    cooccurrence: ArrayLike<number>;
+  }, options?: ItemModelOptions): Recommender;
+  historyStore(options?: HistoryStoreOptions): Promise<HistoryStore>;
 }
+
+export interface Dataset {
+  /** Leave-last-out recall@n, NDCG@n and coverage for popularity, popularity in community, item-item (and EASE). */
+  evaluateRecommender(options?: { n?: number; maxCases?: number; seed?: number; ease?: boolean; model?: ItemModelOptions }): RecommenderEvaluation;
+}
+
+// The widget: `<circlewise-recommendations model="/model.cwm" n="6" community="…"
+// item-href="/courses/{id}" privacy-href="/privacy#device">`, registered on import where
+// `customElements` exists. Themable with --cw-font, --cw-fg, --cw-muted, --cw-bg, --cw-card-bg,
+// --cw-card-border, --cw-accent, --cw-focus, --cw-radius, --cw-gap, --cw-card-width.
+// Fires "circlewise-select" ({id, title}) and "circlewise-error" ({message}).

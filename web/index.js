@@ -3,19 +3,19 @@
 import { instantiate } from './module.js';
 import * as eventLog from './event_log.js';
 import * as churn from './churn.js';
-import * as allocation from './allocation.js';
 import * as associationRules from './association_rules.js';
 import * as funnel from './funnel.js';
 import * as retention from './retention.js';
+import * as segmentation from './segmentation.js';
 import * as recommender from './recommender.js';
 import * as widget from './widget.js';
-import * as segmentation from './segmentation.js';
+import * as allocation from './allocation.js';
 import * as abTest from './ab_test.js';
 import * as privacy from './privacy.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog, associationRules, funnel, retention, recommender, widget, segmentation, allocation, churn, abTest, privacy];
+const features = [eventLog, associationRules, funnel, retention, segmentation, recommender, widget, allocation, abTest, churn, privacy];
 
 export class Circlewise {
   #module;
