@@ -54,11 +54,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const want = Number(process.argv[2] ?? process.env.PORT ?? 8080);
   let s;
   try {
-    s = await serve({ root, port: want, allow: ['examples', 'web', 'dist', 'docs'], redirectRoot: '/examples/' });
+    s = await serve({ root, port: want, allow: ['examples', 'web', 'dist', 'docs', 'node_modules'], redirectRoot: '/examples/' });
   } catch (e) {
     if (e.code !== 'EADDRINUSE') throw e;
     console.log(`port ${want} is busy; using a free one`);
-    s = await serve({ root, port: 0, allow: ['examples', 'web', 'dist', 'docs'], redirectRoot: '/examples/' });
+    s = await serve({ root, port: 0, allow: ['examples', 'web', 'dist', 'docs', 'node_modules'], redirectRoot: '/examples/' });
   }
   console.log(`circlewise demo: ${s.url}/examples/   (Ctrl+C to stop)`);
 }

@@ -8,7 +8,7 @@ import { serve } from '../../scripts/serve.mjs';
 
 export const repoRoot = new URL('../..', import.meta.url).pathname;
 
-export async function openBrowser({ root = repoRoot, allow = ['examples', 'web', 'dist', 'tests'] } = {}) {
+export async function openBrowser({ root = repoRoot, allow = ['examples', 'web', 'dist', 'tests', 'node_modules'] } = {}) {
   const server = await serve({ root, allow });
   const profile = await mkdtemp(join(tmpdir(), 'circlewise-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
