@@ -1,0 +1,215 @@
+// The marketer page driven as a marketer would: load the demo history, drag the budget, set a
+// bound that cannot be met, export the plan, size an A/B test. Every number on screen is checked
+// against the same call made directly on the module under Node (the independent route here is
+// "same engine, no page, no worker": it proves the page passes the right options and shows the
+// right fields). The allocator itself is checked against brute force in tests/native/allocation_test.cpp.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { load } from '../../web/index.js';
+import { openBrowser, repoRoot } from './browser.mjs';
+
+let browser;
+let cw;
+before(async () => { browser = await openBrowser(); cw = await load(); });
+after(async () => { await browser?.close(); });
+
+const num2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const num1 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+async function planRows(page) {
+  return page.$$eval('#plan tbody tr', (trs) => trs.map((tr) => ({
+    community: tr.dataset.community,
+    ...Object.fromEntries([...tr.querySelectorAll('[data-col]')].map((td) => [td.dataset.col, td.textContent])),
+  })));
+}
+const waitSeq = (page, after) => page.waitForFunction((s) => (window.__marketer?.seq ?? 0) > s, after, { timeout: 30000 });
+const seq = (page) => page.evaluate(() => window.__marketer.seq ?? 0);
+
+test('budget tab: demo history, slider, table equals cw.allocate, inline errors, CSV export, shareable URL', async () => {
+  const page = await browser.page('/web/marketer/');
+  await page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
+  await page.click('#use-demo');
+  await waitSeq(page, 0);
+
+  // The same history (the committed fixture is the page's demo file) fitted under Node.
+  const csv = await readFile(new URL('web/marketer/demo-history.csv', `file://${repoRoot}`), 'utf8');
+  assert.equal(csv, await readFile(new URL('tests/fixtures/marketing_history.csv', `file://${repoRoot}`), 'utf8'));
+  const fit = cw.fitCurves(csv, { seed: 1, bootstrap: 100, minPoints: 8, onTooFewPoints: 'skip' });
+  const pageFit = await page.evaluate(() => window.__marketer.state.fit);
+  assert.deepEqual(pageFit.curves.map((c) => [c.community, c.model]), fit.curves.map((c) => [c.community, c.model]));
+  for (let i = 0; i < fit.curves.length; i++) {
+    assert.ok(Math.abs(pageFit.curves[i].r2 - fit.curves[i].r2) < 1e-9);
+  }
+  assert.equal(await page.locator('#curves figure').count(), 5);
+  assert.equal(await page.locator('#curves canvas').count(), 5);
+
+  // Drag the budget: five steps of 100 to the right with the keyboard, as a marketer would.
+  const start = Number(await page.inputValue('#budget'));
+  const currentTotal = fit.curves.reduce((s, c) => s + c.currentSpend, 0);
+  assert.equal(start, Math.round(currentTotal / 100) * 100);
+  await page.focus('#budget-slider');
+  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction((b) => window.__marketer.options?.budget === b, start + 500, { timeout: 30000 });
+  assert.equal(Number(await page.inputValue('#budget')), start + 500);
+  const expected = cw.allocate(fit, { budget: start + 500, objective: 'conversions', communities: {} });
+  let rows = await planRows(page);
+  assert.equal(rows.length, expected.communities.length);
+  for (const [r, p] of rows.map((r, i) => [r, expected.communities[i]])) {
+    assert.equal(r.community, p.community);
+    assert.equal(r.spend, num2.format(p.spend));
+    assert.equal(r.current, num2.format(p.currentSpend));
+    assert.equal(r.conversions, num1.format(p.conversions));
+    assert.equal(r.band, `${num1.format(p.lower)}–${num1.format(p.upper)}`);
+    assert.equal(r.marginal, p.marginalConversions.toPrecision(3));
+    assert.equal(r.note, p.note);
+  }
+  const planned = rows.reduce((s, r) => s + Number(r.spend.replace(/,/g, '')), 0);
+  assert.ok(Math.abs(planned - (start + 500)) < 0.05, `the plan spends the budget (${planned})`);
+  assert.equal(await page.textContent('#plan-kpis [data-kpi="conversions"]'), num1.format(expected.totals.conversions));
+
+  // A bound that cannot be met: the first community's minimum above the whole budget.
+  const first = expected.communities[0].community;
+  let s = await seq(page);
+  await page.fill(`#plan tr[data-community="${first}"] input.min`, String(start + 10000));
+  await page.waitForFunction(() => window.__marketer.error, null, { timeout: 30000 });
+  assert.match(await page.textContent('#budget-msg'), /minimum and fixed spends add up to .*more than the budget/);
+  assert.equal(await seq(page), s, 'no plan is shown for impossible bounds');
+  // min > max is caught next to the row itself.
+  await page.fill(`#plan tr[data-community="${first}"] input.max`, '100');
+  assert.match(await page.textContent(`#plan tr[data-community="${first}"] .row-msg`), /Minimum .* is above maximum 100\.00/);
+  // A feasible bound: min 1000, max 1500 on the first community.
+  s = await seq(page);
+  await page.fill(`#plan tr[data-community="${first}"] input.max`, '1500');
+  await page.fill(`#plan tr[data-community="${first}"] input.min`, '1000');
+  await waitSeq(page, s);
+  await page.waitForFunction(() => !window.__marketer.error, null, { timeout: 30000 });
+  assert.equal(await page.textContent('#budget-msg'), '');
+  const bounded = cw.allocate(fit, { budget: start + 500, objective: 'conversions', communities: { [first]: { min: 1000, max: 1500 } } });
+  rows = await planRows(page);
+  assert.equal(rows[0].spend, num2.format(bounded.communities[0].spend));
+  assert.ok(bounded.communities[0].spend >= 1000 - 1e-9 && bounded.communities[0].spend <= 1500 + 1e-9);
+
+  // Negative budget: inline message, the module keeps working afterwards.
+  await page.fill('#budget', '-5');
+  assert.match(await page.textContent('#budget-msg'), /budget cannot be negative/);
+  s = await seq(page);
+  await page.fill('#budget', String(start));
+  await waitSeq(page, s);
+  assert.equal(await page.textContent('#budget-msg'), '');
+
+  // Export: the CSV holds the plan on screen.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+  const exported = await readFile(await download.path(), 'utf8');
+  const lines = exported.trim().split('\n');
+  assert.equal(lines[0], 'community,spend,min,max,status,conversions,lower,upper,marginal_conversions,current_spend,current_conversions,change,change_conversions,note');
+  const again = cw.allocate(fit, { budget: start, objective: 'conversions', communities: { [first]: { min: 1000, max: 1500 } } });
+  assert.equal(lines.length, 1 + again.communities.length);
+  for (let i = 0; i < again.communities.length; i++) {
+    const f = lines[i + 1].split(',');
+    assert.equal(f[0], again.communities[i].community);
+    assert.equal(Number(f[1]), again.communities[i].spend);
+    assert.equal(Number(f[5]), again.communities[i].conversions);
+  }
+  const [jd] = await Promise.all([page.waitForEvent('download'), page.click('#export-json')]);
+  const json = JSON.parse(await readFile(await jd.path(), 'utf8'));
+  assert.deepEqual(json.plan.totals, again.totals);
+
+  // The URL carries the plan: a fresh page opened on it shows the same numbers.
+  const url = page.url();
+  await browser.screenshot(page, 'marketer-budget');
+  const shared = await browser.page(url.slice(url.indexOf('/web/')));
+  await shared.waitForFunction(() => window.__marketer?.allocation, null, { timeout: 60000 });
+  assert.deepEqual(await planRows(shared), await planRows(page));
+  await shared.close();
+  assert.deepEqual(browser.logs, []);
+  await page.close();
+});
+
+test('budget tab: a history with too few points for a community says so next to the upload', async () => {
+  const page = await browser.page('/web/marketer/');
+  await page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
+  const csv = await readFile(new URL('tests/fixtures/marketing_history.csv', `file://${repoRoot}`), 'utf8');
+  const short = `${csv}1,tiny,100,3,150\n2,tiny,200,5,250\n3,tiny,300,6,300\n`;
+  await page.setInputFiles('#history-file', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from(short) });
+  await page.waitForFunction(() => window.__marketer.allocation, null, { timeout: 60000 });
+  const expected = cw.fitCurves(short, { seed: 1, minPoints: 8, onTooFewPoints: 'skip' });
+  assert.equal(expected.skipped.length, 1);
+  const msg = await page.textContent('#history-msg');
+  assert.ok(msg.includes(`tiny: ${expected.skipped[0].reason}`), msg);
+  assert.equal(await page.locator('#plan tbody tr').count(), 5);
+  // A broken file: the engine's message (line and column) next to the upload.
+  await page.setInputFiles('#history-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('period,community,spend,conversions\n1,a,1O,3\n') });
+  await page.waitForFunction(() => document.querySelector('#history-msg').classList.contains('error'), null, { timeout: 30000 });
+  let err;
+  try { cw.fitCurves('period,community,spend,conversions\n1,a,1O,3\n', { seed: 1, onTooFewPoints: 'skip' }); } catch (e) { err = e.message; }
+  assert.ok(err);
+  assert.equal(await page.textContent('#history-msg'), err);
+  assert.deepEqual(browser.logs, []);
+  await page.close();
+});
+
+test('A/B and LTV tabs: numbers equal cw.abSampleSize / cw.ltv, alpha and rates validated inline', async () => {
+  const page = await browser.page('/web/marketer/');
+  await page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
+  await page.click('#tab-ab');
+  const f = '#ab-size';
+  await page.fill(`${f} [name=baselineRate]`, '0.05');
+  await page.fill(`${f} [name=mde]`, '0.2');
+  await page.check(`${f} [name=relative]`);
+  await page.fill(`${f} [name=dailyTraffic]`, '1500');
+  await page.waitForFunction(() => window.__marketer.abSize?.options.baselineRate === 0.05 && window.__marketer.abSize.options.relative && window.__marketer.abSize.options.dailyTraffic === 1500, null, { timeout: 30000 });
+  const r = cw.abSampleSize({ baselineRate: 0.05, mde: 0.2, relative: true, alpha: 0.05, power: 0.8, variants: 2, twoSided: true, dailyTraffic: 1500 });
+  assert.equal(await page.textContent('#ab-size-result [data-out=perVariant]'), int.format(r.perVariant));
+  assert.equal(await page.textContent('#ab-size-result [data-out=total]'), int.format(r.total));
+  assert.match(await page.textContent('#ab-size-result [data-out=days]'), new RegExp(`${r.days} days`));
+  await page.fill(`${f} [name=alpha]`, '1.5');
+  assert.match(await page.textContent(`${f} .field-msg[data-for=alpha]`), /between 0 and 1/);
+  await page.fill(`${f} [name=alpha]`, '0.05');
+  assert.equal(await page.textContent(`${f} .field-msg[data-for=alpha]`), '');
+  await page.fill(`${f} [name=baselineRate]`, '1.2');
+  assert.match(await page.textContent(`${f} .field-msg[data-for=baselineRate]`), /between 0 and 1/);
+  await page.fill(`${f} [name=baselineRate]`, '0.05');
+
+  // Analyzer: conversions above learners is a rate above 1.
+  await page.fill('#ab-variants tbody tr:nth-child(2) [name=conversions]', '5000');
+  assert.match(await page.textContent('#ab-analyze .field-msg'), /cannot exceed learners/);
+  await page.fill('#ab-variants tbody tr:nth-child(2) [name=conversions]', '470');
+  await page.waitForFunction(() => window.__marketer.abAnalyze?.variants[1].conversions === 470, null, { timeout: 30000 });
+  const an = cw.abAnalyze({ variants: [{ name: 'A (control)', visitors: 4000, conversions: 400 }, { name: 'B', visitors: 4000, conversions: 470 }], alpha: 0.05, seed: 1 });
+  assert.deepEqual(await page.evaluate(() => window.__marketer.abAnalyze), an);
+  await browser.screenshot(page, 'marketer-ab');
+
+  await page.click('#tab-ltv');
+  await page.fill('#ltv-form [name=churn]', '0.1');
+  await page.waitForFunction(() => window.__marketer.ltv?.expectedLifetime && Math.abs(window.__marketer.ltv.expectedLifetime - 10) < 1e-9, null, { timeout: 30000 });
+  const l = cw.ltv({ arpu: 20, churn: 0.1, margin: 0.8, discountRate: 0.01, cac: 60, horizon: 36 });
+  assert.equal(await page.textContent('#ltv-kpis [data-kpi=ltv]'), num2.format(l.ltv));
+  assert.equal(await page.textContent('#ltv-kpis [data-kpi=ratio]'), `${l.ltvToCac.toFixed(2)}×`);
+  await page.fill('#ltv-form [name=churn]', '1.5');
+  assert.match(await page.textContent('#ltv-form .field-msg'), /Churn per period must be in \(0, 1\]/);
+  await browser.screenshot(page, 'marketer-ltv');
+  assert.deepEqual(browser.logs, []);
+  await page.close();
+});
+
+test('learners tab: demo platform segments and funnel equal the module', async () => {
+  const page = await browser.page('/web/marketer/#%7B%22tab%22%3A%22learners%22%7D');
+  await page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
+  assert.equal(await page.isVisible('#panel-learners'), true);
+  await page.click('#gen-platform');
+  await page.waitForFunction(() => window.__marketer.learners, null, { timeout: 60000 });
+  const ds = cw.generatePlatform({ seed: 42, learners: 3000, communities: 5 });
+  const seg = ds.segment({ k: 4, seed: 1 });
+  const fun = ds.funnel({ byCommunity: false });
+  const shown = await page.evaluate(() => window.__marketer.learners);
+  assert.equal(shown.segments, seg.segments.length);
+  assert.deepEqual(shown.funnel, fun.steps.map((s) => s.learners));
+  const sizes = await page.$$eval('#segments tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual(sizes, seg.segments.map((s) => int.format(s.size)));
+  await browser.screenshot(page, 'marketer-learners');
+  ds.close();
+  assert.deepEqual(browser.logs, []);
+  await page.close();
+});
