@@ -19,9 +19,10 @@ const num1 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 1, maximumF
 const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 async function planRows(page) {
-  return page.$$eval('#plan tbody tr', (trs) => trs.map((tr) => ({
+  return page.$$eval('#plan tbody tr[data-community]', (trs) => trs.map((tr) => ({
     community: tr.dataset.community,
-    ...Object.fromEntries([...tr.querySelectorAll('[data-col]')].map((td) => [td.dataset.col, td.textContent])),
+    ...Object.fromEntries([...tr.querySelectorAll('[data-col]'), ...tr.nextElementSibling.querySelectorAll('[data-col]')]
+      .map((td) => [td.dataset.col, td.textContent])),
   })));
 }
 const waitSeq = (page, after) => page.waitForFunction((s) => (window.__marketer?.seq ?? 0) > s, after, { timeout: 30000 });
@@ -138,7 +139,7 @@ test('budget tab: a history with too few points for a community says so next to 
   assert.equal(expected.skipped.length, 1);
   const msg = await page.textContent('#history-msg');
   assert.ok(msg.includes(`tiny: ${expected.skipped[0].reason}`), msg);
-  assert.equal(await page.locator('#plan tbody tr').count(), 5);
+  assert.equal(await page.locator('#plan tbody tr[data-community]').count(), 5);
   // A broken file: the engine's message (line and column) next to the upload.
   await page.setInputFiles('#history-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from('period,community,spend,conversions\n1,a,1O,3\n') });
   await page.waitForFunction(() => document.querySelector('#history-msg').classList.contains('error'), null, { timeout: 30000 });

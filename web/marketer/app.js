@@ -187,7 +187,7 @@ function renderCurves(fit) {
     rows.sort((p, q) => p[0] - q[0]);
     const data = [0, 1, 2, 3, 4].map((k) => rows.map((r) => r[k]));
     const opts = {
-      width: 300, height: 200,
+      width: Math.max(260, fig.clientWidth - 12), height: 200,
       legend: { show: false },
       cursor: { points: { show: false } },
       scales: { x: { time: false } },
@@ -200,9 +200,33 @@ function renderCurves(fit) {
         { label: 'history', stroke: '#b45309', paths: () => null, points: { show: true, size: 5, fill: '#f59e0b' } },
       ],
       bands: [{ series: [3, 2], fill: 'rgba(37,99,235,0.15)' }],
+      // Current (grey, dashed) and planned (green) spend as vertical markers, redrawn after each plan.
+      hooks: { draw: [(u) => drawMarkers(u, curve.community)] },
     };
-    charts.push(new uPlot(opts, data, fig));
+    const chart = new uPlot(opts, data, fig);
+    chart.community = curve.community;
+    charts.push(chart);
   }
+}
+
+function drawMarkers(u, community) {
+  const p = state.allocation?.communities.find((c) => c.community === community);
+  if (!p) return;
+  const { ctx } = u;
+  const { top, height } = u.bbox;
+  ctx.save();
+  for (const [x, color, dash] of [[p.currentSpend, '#6b7280', [4, 4]], [p.spend, '#059669', []]]) {
+    const px = u.valToPos(x, 'x', true);
+    if (!(px >= u.bbox.left && px <= u.bbox.left + u.bbox.width)) continue;
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 2 * devicePixelRatio;
+    ctx.setLineDash(dash.map((d) => d * devicePixelRatio));
+    ctx.beginPath();
+    ctx.moveTo(px, top);
+    ctx.lineTo(px, top + height);
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 function renderMetrics(metrics) {
@@ -234,7 +258,7 @@ function buildPlanRows(fit) {
       <td><input class="fixed" type="checkbox" title="Hold at the current spend"></td>
       <td class="num" data-col="current"></td><td class="num" data-col="spend"></td><td class="num" data-col="change"></td>
       <td class="num" data-col="conversions"></td><td class="num band" data-col="band"></td><td class="num" data-col="changeConversions"></td>
-      <td class="num" data-col="marginal"></td><td class="why" data-col="note"></td>`;
+      <td class="num" data-col="marginal"></td>`;
     tr.querySelector('.name').textContent = c.community;
     const min = tr.querySelector('.min'); const max = tr.querySelector('.max'); const fixed = tr.querySelector('.fixed');
     min.setAttribute('aria-label', `Minimum spend for ${c.community}`);
@@ -247,8 +271,12 @@ function buildPlanRows(fit) {
     msg.className = 'field-msg row-msg';
     tr.querySelector('.name').append(msg);
     for (const el of [min, max, fixed]) el.addEventListener(el === fixed ? 'change' : 'input', () => onBoundsChange(tr, c.community));
-    return tr;
-  }));
+    // The optimiser's reason gets a full-width line under the numbers, so the table stays compact.
+    const why = document.createElement('tr');
+    why.className = 'why-row';
+    why.innerHTML = '<td></td><td colspan="10" class="why" data-col="note"></td>';
+    return [tr, why];
+  }).flat());
 }
 
 function onBoundsChange(tr, community) {
@@ -324,9 +352,9 @@ async function replan() {
 
 function renderPlan(a) {
   for (const p of a.communities) {
-    const tr = $$('#plan tbody tr').find((r) => r.dataset.community === p.community);
+    const tr = $$('#plan tbody tr[data-community]').find((r) => r.dataset.community === p.community);
     if (!tr) continue;
-    const set = (col, text) => { tr.querySelector(`[data-col="${col}"]`).textContent = text; };
+    const set = (col, text) => { (tr.querySelector(`[data-col="${col}"]`) ?? tr.nextElementSibling.querySelector(`[data-col="${col}"]`)).textContent = text; };
     set('current', format.money(p.currentSpend));
     set('spend', format.money(p.spend));
     set('change', format.change(p.change));
@@ -338,10 +366,11 @@ function renderPlan(a) {
     tr.dataset.status = p.status;
     tr.querySelector('[data-col="change"]').className = `num ${p.change > 0 ? 'up' : p.change < 0 ? 'down' : ''}`;
   }
+  for (const chart of charts) chart.redraw(false, false);
   const t = a.totals; const c = a.current;
   $('#plan tfoot').replaceChildren(row(['Total', '', '', '', format.money(c.spend), format.money(t.spend),
     format.change(t.spend - c.spend), format.conversions(t.conversions), `${format.conversions(t.lower)}–${format.conversions(t.upper)}`,
-    format.changeConversions(t.conversions - c.conversions), '', a.keptCurrent ? 'the current split is already the best' : ''], 'th'));
+    format.changeConversions(t.conversions - c.conversions), a.keptCurrent ? 'kept the current split: already the best' : ''], 'th'));
   const kpi = (k, v) => { $(`#plan-kpis [data-kpi="${k}"]`).textContent = v; };
   kpi('spend', format.money(t.spend));
   kpi('conversions', format.conversions(t.conversions));
@@ -491,7 +520,11 @@ async function updateAbAnalyze() {
     const w = document.createElement('ul');
     w.className = 'notes';
     for (const s of r.warnings) { const li = document.createElement('li'); li.textContent = s; w.append(li); }
-    out.replaceChildren(t, c, w);
+    const hint = document.createElement('p');
+    hint.className = 'hint';
+    hint.textContent = 'Looked at the numbers while the test was running? Trust the sequential p-value: it stays valid however often you peek. ' +
+      'The p-value column assumes one look at the planned sample size.';
+    out.replaceChildren(t, c, hint, w);
     window.__marketer.abAnalyze = r;
   } catch (e) {
     if (seq !== abSeq) return;
@@ -526,11 +559,13 @@ async function updateLtv() {
   else if (o.discountRate !== undefined && !(o.discountRate >= 0 && o.discountRate < 1)) problem = 'Discount rate must be in [0, 1).';
   else if (o.cac !== undefined && !(o.cac >= 0)) problem = 'CAC must be a number ≥ 0.';
   fieldMsg(msg, problem);
+  $('#ltv-result').classList.toggle('stale', !!problem);
   if (problem) return;
   let r;
   try {
     r = await cw.ltv({ ...o, horizon: 36 });
   } catch (e) {
+    $('#ltv-result').classList.add('stale');
     return fieldMsg(msg, e.message);
   }
   const kpi = (k, v) => { $(`#ltv-kpis [data-kpi="${k}"]`).textContent = v; };
@@ -545,7 +580,7 @@ async function updateLtv() {
   else {
     ltvChart = new uPlot({
       width: 460, height: 240, scales: { x: { time: false } },
-      series: [{ label: 'period' }, { label: 'value per customer', stroke: '#2563eb', width: 2 }, { label: 'CAC', stroke: '#dc2626', dash: [6, 4] }],
+      series: [{ label: 'period' }, { label: 'value per customer', stroke: '#2563eb', width: 2 }, { label: 'CAC', stroke: '#dc2626', dash: [6, 4], points: { show: false } }],
     }, data, $('#ltv-chart'));
   }
   window.__marketer.ltv = r;
@@ -566,9 +601,9 @@ async function showLearners(make, title) {
     const [seg, funnel] = await Promise.all([ds.segment({ k, seed: 1 }), ds.funnel({ byCommunity: false })]);
     await learnersDs?.close();
     learnersDs = ds;
-    const thead = row(['Segment', 'Learners', 'Share', 'Revenue share', 'Purchases (mean)', 'Recency (days)'], 'th');
+    const thead = row(['Segment', 'Learners', 'Share', 'Revenue', 'Purchases', 'Days since last'], 'th');
     $('#segments thead').replaceChildren(thead);
-    $('#segments tbody').replaceChildren(...seg.segments.map((s) => row([s.label ?? `#${s.segment}`, int.format(s.size),
+    $('#segments tbody').replaceChildren(...seg.segments.map((s) => row([`#${s.segment + 1} ${s.label ?? ''}`, int.format(s.size),
       pct.format(s.share), pct.format(s.revenueShare), num1.format(s.centroid.frequency), num1.format(s.centroid.recencyDays)])));
     const max = Math.max(1, ...funnel.steps.map((s) => s.learners));
     $('#funnel').replaceChildren(...funnel.steps.map((s) => {
