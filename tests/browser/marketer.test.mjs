@@ -117,6 +117,23 @@ test('budget tab: demo history, slider, table equals cw.allocate, inline errors,
   const json = JSON.parse(await readFile(await jd.path(), 'utf8'));
   assert.deepEqual(json.plan.totals, again.totals);
 
+  // The inverse question: the least budget for a conversion target moves the slider there.
+  s = await seq(page);
+  await page.fill('#target', '440');
+  await page.click('#find-target');
+  await waitSeq(page, s);
+  const need = cw.budgetForTarget(fit, { objective: 'conversions', communities: { [first]: { min: 1000, max: 1500 } }, target: 440 });
+  assert.equal(need.targetReached, true);
+  assert.match(await page.textContent('#inverse-msg'), new RegExp(`need at least ${num2.format(need.budget).replace(/\./g, '\\.')}`));
+  assert.equal(Number(await page.inputValue('#budget')), Math.round(need.budget * 100) / 100);
+  await page.fill('#target', '100000');
+  await page.click('#find-target');
+  await page.waitForFunction(() => window.__marketer.inverse?.target === 100000, null, { timeout: 30000 });
+  assert.match(await page.textContent('#inverse-msg'), /cannot be reached within these bounds/);
+  s = await seq(page);
+  await page.fill('#budget', String(start));
+  await waitSeq(page, s);
+
   // The URL carries the plan: a fresh page opened on it shows the same numbers.
   const url = page.url();
   await browser.screenshot(page, 'marketer-budget');

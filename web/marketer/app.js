@@ -43,6 +43,7 @@ function fieldMsg(el, text, kind = 'error') {
   el.textContent = text ?? '';
   el.classList.toggle('error', !!text && kind === 'error');
   el.classList.toggle('warning', !!text && kind === 'warning');
+  el.classList.toggle('info', !!text && kind === 'info');
 }
 function readNumber(input) {
   const t = input.value.trim();
@@ -144,9 +145,10 @@ async function loadHistory(text, name, source, restore = {}) {
   const currentTotal = fit.curves.reduce((s, c) => s + c.currentSpend, 0);
   state.budget = restore.budget ?? Math.round(currentTotal / 100) * 100;
   $('#objective').value = state.objective;
-  for (const o of $$('#objective option')) {
-    o.disabled = o.value !== 'conversions' && fit.curves.some((c) => c.valuePerConversion === null);
-  }
+  const noValue = fit.curves.some((c) => c.valuePerConversion === null);
+  for (const o of $$('#objective option')) o.disabled = o.value !== 'conversions' && noValue;
+  $('#find-profit').disabled = noValue;
+  fieldMsg($('#inverse-msg'), '');
   const slider = $('#budget-slider');
   slider.max = String(Math.max(1000, Math.ceil((2 * currentTotal) / 100) * 100, state.budget));
   slider.value = String(state.budget);
@@ -380,6 +382,42 @@ function renderPlan(a) {
   $('#notes').replaceChildren(...a.notes.map((n) => { const li = document.createElement('li'); li.textContent = n; return li; }));
   updateExports(a);
 }
+
+// The inverse questions: the engine finds the budget, the page moves the slider there and re-plans.
+async function inverse(kind) {
+  const msg = $('#inverse-msg');
+  if (!state.fit) return;
+  let a;
+  const options = allocationOptions();
+  delete options.budget;
+  try {
+    if (kind === 'target') {
+      const target = readNumber($('#target'));
+      if (target === null || !Number.isFinite(target) || target <= 0) return fieldMsg(msg, 'Enter the conversions per period to reach (a number above 0).');
+      a = await cw.budgetForTarget(state.fit, { ...options, target });
+    } else {
+      a = await cw.profitMaximizingBudget(state.fit, { ...options, objective: 'profit' });
+    }
+  } catch (e) {
+    return fieldMsg(msg, e.message);
+  }
+  window.__marketer.inverse = a;
+  if (kind === 'target' && !a.targetReached) {
+    return fieldMsg(msg, `${format.conversions(a.target)} conversions per period cannot be reached within these bounds: ` +
+      `at most ${format.conversions(a.totals.conversions)} for ${format.money(a.budget)}. ${a.notes.join(' ')}`);
+  }
+  fieldMsg(msg, kind === 'target'
+    ? `${format.conversions(a.target)} conversions per period need at least ${format.money(a.budget)} (expected ${format.conversions(a.totals.conversions)}).`
+    : `Profit peaks at a budget of ${format.money(a.budget)}: ${format.conversions(a.totals.conversions)} conversions, profit ${format.money(a.totals.profit)} per period.`, 'info');
+  const b = Math.round(a.budget * 100) / 100;
+  const slider = $('#budget-slider');
+  if (Number(slider.max) < b) slider.max = String(Math.ceil(b / 100) * 100);
+  if (kind === 'profit') { state.objective = 'profit'; $('#objective').value = 'profit'; }
+  $('#budget').value = String(b);
+  onBudgetInput(String(b), 'number');
+}
+$('#find-target').addEventListener('click', () => inverse('target'));
+$('#find-profit').addEventListener('click', () => inverse('profit'));
 
 function csvField(v) {
   const s = String(v ?? '');
