@@ -231,3 +231,20 @@ test('learners tab: demo platform segments and funnel equal the module', async (
   assert.deepEqual(browser.logs, []);
   await page.close();
 });
+
+test('a link made from an uploaded history asks for the file, then restores its plan', async () => {
+  const csv = await readFile(new URL('tests/fixtures/marketing_history.csv', `file://${repoRoot}`), 'utf8');
+  const hash = encodeURIComponent(JSON.stringify({ tab: 'budget', src: 'upload', budget: 7000, bounds: { 'community-02': { max: 1000 } } }));
+  const page = await browser.page(`/web/marketer/#${hash}`);
+  await page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
+  assert.match(await page.textContent('#history-msg'), /upload the same file/);
+  await page.setInputFiles('#history-file', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => window.__marketer.allocation, null, { timeout: 60000 });
+  const fit = cw.fitCurves(csv, { seed: 1, bootstrap: 100, minPoints: 8, onTooFewPoints: 'skip' });
+  const expected = cw.allocate(fit, { budget: 7000, objective: 'conversions', communities: { 'community-02': { max: 1000 } } });
+  assert.equal(await page.inputValue('#plan tr[data-community="community-02"] input.max'), '1000');
+  const spends = await page.$$eval('#plan tbody tr[data-community] [data-col=spend]', (tds) => tds.map((t) => t.textContent));
+  assert.deepEqual(spends, expected.communities.map((p) => num2.format(p.spend)));
+  assert.deepEqual(browser.logs, []);
+  await page.close();
+});

@@ -34,6 +34,7 @@ const state = {
 window.__marketer = { format, state };
 
 let cw;
+let pendingRestore = null;
 const status = $('#status');
 function say(text, isError = false) {
   status.textContent = text;
@@ -462,7 +463,10 @@ $('#use-demo').addEventListener('click', () => useDemo({}));
 $('#history-file').addEventListener('change', async (e) => {
   const file = e.target.files[0];
   if (!file) return;
-  await loadHistory(await file.text(), file.name, 'upload', {});
+  // A shared link made from an uploaded history restores its plan once the same file is uploaded.
+  const restore = pendingRestore ?? {};
+  pendingRestore = null;
+  await loadHistory(await file.text(), file.name, 'upload', restore);
 });
 
 // ───────────── A/B tab ─────────────
@@ -676,7 +680,10 @@ try {
   updateAbAnalyze();
   updateLtv();
   if (restore.src === 'demo') await useDemo(restore);
-  else if (restore.src === 'upload') fieldMsg($('#history-msg'), 'This link’s plan was made from an uploaded history: upload the same file to see it.', 'warning');
+  else if (restore.src === 'upload') {
+    pendingRestore = restore;
+    fieldMsg($('#history-msg'), 'This link’s plan was made from an uploaded history: upload the same file to see it.', 'warning');
+  }
   window.__marketer.ready = true;
 } catch (e) {
   say(`The engine could not start: ${e.message}`, true);
