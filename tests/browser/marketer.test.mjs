@@ -92,6 +92,18 @@ test('budget tab: demo history, slider, table equals cw.allocate, inline errors,
   assert.equal(rows[0].spend, num2.format(bounded.communities[0].spend));
   assert.ok(bounded.communities[0].spend >= 1000 - 1e-9 && bounded.communities[0].spend <= 1500 + 1e-9);
 
+  // Profit objective: the next unit's worth is shown in money (marginalValue).
+  s = await seq(page);
+  await page.selectOption('#objective', 'profit');
+  await waitSeq(page, s);
+  const profit = cw.allocate(fit, { budget: start + 500, objective: 'profit', communities: { [first]: { min: 1000, max: 1500 } } });
+  rows = await planRows(page);
+  assert.deepEqual(rows.map((r) => r.marginal), profit.communities.map((p) => p.marginalValue.toPrecision(3)));
+  assert.deepEqual(rows.map((r) => r.spend), profit.communities.map((p) => num2.format(p.spend)));
+  s = await seq(page);
+  await page.selectOption('#objective', 'conversions');
+  await waitSeq(page, s);
+
   // Negative budget: inline message, the module keeps working afterwards.
   await page.fill('#budget', '-5');
   assert.match(await page.textContent('#budget-msg'), /budget cannot be negative/);

@@ -364,12 +364,14 @@ function renderPlan(a) {
     set('conversions', format.conversions(p.conversions));
     set('band', `${format.conversions(p.lower)}–${format.conversions(p.upper)}`);
     set('changeConversions', format.changeConversions(p.changeConversions));
-    set('marginal', format.marginal(p.marginalConversions));
+    // For revenue/profit the next unit's worth is in money, not conversions.
+    set('marginal', format.marginal(a.objective === 'conversions' ? p.marginalConversions : p.marginalValue));
     set('note', p.note);
     tr.dataset.status = p.status;
     tr.querySelector('[data-col="change"]').className = `num ${p.change > 0 ? 'up' : p.change < 0 ? 'down' : ''}`;
   }
   for (const chart of charts) chart.redraw(false, false);
+  $('#marginal-head').textContent = a.objective === 'conversions' ? 'Next unit' : `Next unit (${a.objective})`;
   const t = a.totals; const c = a.current;
   $('#plan tfoot').replaceChildren(row(['Total', '', '', '', format.money(c.spend), format.money(t.spend),
     format.change(t.spend - c.spend), format.conversions(t.conversions), `${format.conversions(t.lower)}–${format.conversions(t.upper)}`,
