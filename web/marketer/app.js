@@ -407,7 +407,7 @@ async function inverse(kind) {
   window.__marketer.inverse = a;
   if (kind === 'target' && !a.targetReached) {
     return fieldMsg(msg, `${format.conversions(a.target)} conversions per period cannot be reached within these bounds: ` +
-      `at most ${format.conversions(a.totals.conversions)} for ${format.money(a.budget)}. ${a.notes.join(' ')}`);
+      `at most ${format.conversions(a.totals.conversions)} for ${format.money(a.budget)}; raise the maximums or the extrapolation cap.`);
   }
   fieldMsg(msg, kind === 'target'
     ? `${format.conversions(a.target)} conversions per period need at least ${format.money(a.budget)} (expected ${format.conversions(a.totals.conversions)}).`
