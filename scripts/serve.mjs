@@ -61,4 +61,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     s = await serve({ root, port: 0, allow: ['examples', 'web', 'dist', 'docs', 'node_modules'], redirectRoot: '/examples/' });
   }
   console.log(`circlewise demo: ${s.url}/examples/   (Ctrl+C to stop)`);
+  console.log(`marketer page:   ${s.url}/web/marketer/`);
 }
