@@ -11,9 +11,10 @@ step() { printf '\n== %s ==\n' "$*"; }
 step "native tests"
 ctest --test-dir build-native --output-on-failure -j"$jobs"
 
-step "native tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-[ -f build-asan/build.ninja ] || cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCIRCLEWISE_SANITIZE=ON >/dev/null
+step "native tests under AddressSanitizer + UndefinedBehaviorSanitizer (clang; also builds the fuzz targets)"
+# -O1 -g1: a third of the compile time of -O2 -g, and still line numbers in sanitizer reports.
+[ -f build-asan/build.ninja ] || CXX=clang++-14 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DCIRCLEWISE_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-asan --output-on-failure -j"$jobs"

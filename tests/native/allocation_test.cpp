@@ -180,7 +180,18 @@ TEST(Allocation, RefinedPlanMatchesAFineExhaustiveSearch) {
         want = std::max(want, objective(cs, {k0 * unit, k1 * unit, k2 * unit}, o.objective));
       }
     EXPECT_GE(got, want - 1e-9) << "trial " << trial;
-    EXPECT_LE(got, want * (1 + 2e-3) + 1e-9) << "trial " << trial;
+    // Within the grid's resolution: moving each community's spend to a grid point changes the total by
+    // at most (steepest slope of any curve) x (one unit) per community.
+    double slope = 0;
+    for (size_t c = 0; c < cs.size(); ++c) {
+      std::vector<double> one(cs.size(), 0.0), two(cs.size(), 0.0);
+      for (double x = 0; x <= o.budget; x += unit / 4) {
+        one[c] = x;
+        two[c] = x + unit / 4;
+        slope = std::max(slope, (objective(cs, two, o.objective) - objective(cs, one, o.objective)) / (unit / 4));
+      }
+    }
+    EXPECT_LE(got, want + slope * unit * static_cast<double>(cs.size()) + 1e-9) << "trial " << trial;
   }
 }
 
