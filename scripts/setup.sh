@@ -26,6 +26,11 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 # npm ci only when node_modules is missing or older than the lock file.
+# If the registry omits metadata for other platforms' optional packages (rollup's native builds), npm ci
+# refuses the lock file as "out of sync"; then install exactly the locked versions without rewriting it.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/tmp/circlewise-npm-ci.log; then
+    echo "setup: npm ci refused the lock file ($(grep -m1 -o 'Missing: [^ ]*' /tmp/circlewise-npm-ci.log || echo see /tmp/circlewise-npm-ci.log)); installing the locked versions with npm install --no-save"
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
 fi
