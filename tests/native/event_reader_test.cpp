@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -17,17 +19,6 @@ using circlewise::ReadOptions;
 
 namespace {
 
-// The message of the InputError that `f` throws (fails the test when it throws nothing).
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
 
 ReadOptions skipping() {
   ReadOptions o;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -20,16 +22,6 @@ namespace {
 
 constexpr int64_t kHour = 3600000;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
 
 const char* const kNames[] = {"view", "enroll", "purchase", "complete", "refund"};
 

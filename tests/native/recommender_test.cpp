@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -16,16 +18,6 @@ using namespace circlewise;
 
 namespace {
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
 
 // A random model: n courses in 3 categories, up to k random neighbours with random weights.
 ItemModel random_model(uint64_t seed, int n, uint32_t k) {

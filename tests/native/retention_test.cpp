@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_support.h"
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -18,16 +20,6 @@ namespace {
 
 constexpr int64_t kDay = 86400000;
 
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an InputError";
-  return "";
-}
 
 int64_t ms(const char* iso) { return parse_timestamp(iso).ms; }
 
