@@ -35,5 +35,5 @@ export async function openBrowser({ root = repoRoot, allow = ['examples', 'web',
     await server.close();
     await rm(profile, { recursive: true, force: true });
   }
-  return { page, screenshot, close, logs, url: server.url };
+  return { page, screenshot, close, logs, url: server.url, context: () => context };
 }
