@@ -18,9 +18,6 @@ using namespace circlewise;
 
 namespace {
 
-constexpr int64_t kDay = 86400000;
-
-
 int64_t ms(const char* iso) { return parse_timestamp(iso).ms; }
 
 EventLog random_log(uint64_t seed) {
