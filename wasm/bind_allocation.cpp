@@ -10,16 +10,13 @@
 #include "circlewise/marketing_history.h"
 #include "circlewise/response_curve.h"
 #include "js_error.h"
+#include "json_argument.h"
 
 using namespace circlewise;
 using wasm::guarded;
+using wasm::json_argument;
 
 namespace {
-
-nlohmann::json parse_json(const std::string& text) {
-  if (text.empty()) return nullptr;
-  return nlohmann::json::parse(text);
-}
 
 std::string fit_result_json(const MarketingHistory& h, const CurveFitOptions& options) {
   auto result = fit_response_curves(h, options);
@@ -36,15 +33,15 @@ std::string fit_result_json(const MarketingHistory& h, const CurveFitOptions& op
 
 std::string fit_curves_csv(const std::string& csv, const std::string& options_json) {
   return guarded([&] {
-    auto options = curve_fit_options_from_json(parse_json(options_json));  // options first: fail fast
+    auto options = curve_fit_options_from_json(json_argument(options_json));  // options first: fail fast
     return fit_result_json(read_marketing_history(csv), options);
   });
 }
 
 std::string fit_curves_rows(const std::string& rows_json, const std::string& options_json) {
   return guarded([&] {
-    auto options = curve_fit_options_from_json(parse_json(options_json));
-    return fit_result_json(marketing_history_from_json(parse_json(rows_json)), options);
+    auto options = curve_fit_options_from_json(json_argument(options_json));
+    return fit_result_json(marketing_history_from_json(json_argument(rows_json)), options);
   });
 }
 
@@ -59,12 +56,12 @@ std::string history_metrics_csv(const std::string& csv) {
 }
 
 std::string history_metrics_rows(const std::string& rows_json) {
-  return guarded([&] { return metrics_json(marketing_history_from_json(parse_json(rows_json))); });
+  return guarded([&] { return metrics_json(marketing_history_from_json(json_argument(rows_json))); });
 }
 
 std::string simulate_history(const std::string& options_json) {
   return guarded([&] {
-    auto sim = history_simulation_from_json(parse_json(options_json));
+    auto sim = history_simulation_from_json(json_argument(options_json));
     nlohmann::json truth = nlohmann::json::array();
     for (size_t i = 0; i < sim.truth.size(); ++i) {
       auto t = to_json(sim.truth[i]);
@@ -82,11 +79,11 @@ struct CurveSet {
 };
 
 CurveSet new_curve_set(const std::string& curves_json) {
-  return guarded([&] { return CurveSet{curves_from_json(parse_json(curves_json))}; });
+  return guarded([&] { return CurveSet{curves_from_json(json_argument(curves_json))}; });
 }
 
 std::string allocate_json(const CurveSet& set, const std::string& options_json) {
-  return guarded([&] { return to_json(allocate(set.curves, allocation_options_from_json(parse_json(options_json)))).dump(); });
+  return guarded([&] { return to_json(allocate(set.curves, allocation_options_from_json(json_argument(options_json)))).dump(); });
 }
 
 double curve_count(const CurveSet& set) { return static_cast<double>(set.curves.size()); }

@@ -8,20 +8,17 @@
 
 #include "circlewise/association_rules.h"
 #include "js_error.h"
+#include "json_argument.h"
 
 using namespace circlewise;
 using wasm::guarded;
+using wasm::json_argument;
 
 namespace {
 
-nlohmann::json parse_options(const std::string& json) {
-  if (json.empty()) return nullptr;
-  return nlohmann::json::parse(json);
-}
-
 std::string rules_json(const EventLog& log, const std::string& options_json) {
   return guarded([&] {
-    auto o = association_options_from_json(parse_options(options_json));
+    auto o = association_options_from_json(json_argument(options_json));
     return to_json(analyze_associations(log, o), log.items.names(), o.max_itemsets_out).dump();
   });
 }
@@ -30,7 +27,7 @@ std::string rules_json(const EventLog& log, const std::string& options_json) {
 std::string itemsets_json(std::uintptr_t items, std::uintptr_t offsets, std::size_t baskets, std::size_t item_space,
                           const std::string& options_json) {
   return guarded([&] {
-    auto o = itemset_options_from_json(parse_options(options_json));
+    auto o = itemset_options_from_json(json_argument(options_json));
     auto b = baskets_from_rows(reinterpret_cast<const int32_t*>(items), reinterpret_cast<const int32_t*>(offsets),
                                baskets, item_space);
     return to_columnar_json(frequent_itemsets(b, o));

@@ -10,31 +10,28 @@
 #include "circlewise/customer_value.h"
 #include "circlewise/error.h"
 #include "js_error.h"
+#include "json_argument.h"
 
 using namespace circlewise;
 using wasm::guarded;
+using wasm::json_argument;
 
 namespace {
 
-nlohmann::json parse_json(const std::string& json) {
-  if (json.empty()) return nullptr;
-  return nlohmann::json::parse(json);
-}
-
 ChurnAnalysis churn_from_log(const EventLog& log, const std::string& options_json) {
-  return guarded([&] { return analyze_churn(log, churn_options_from_json(parse_json(options_json))); });
+  return guarded([&] { return analyze_churn(log, churn_options_from_json(json_argument(options_json))); });
 }
 
 ChurnAnalysis churn_from_rows(const std::string& rows_json, const std::string& options_json) {
   return guarded([&] {
-    auto options = churn_options_from_json(parse_json(options_json));
-    return analyze_churn(purchase_summary_from_json(parse_json(rows_json)), options);
+    auto options = churn_options_from_json(json_argument(options_json));
+    return analyze_churn(purchase_summary_from_json(json_argument(rows_json)), options);
   });
 }
 
 ChurnAnalysis churn_from_csv(const std::string& csv, const std::string& options_json) {
   return guarded([&] {
-    auto options = churn_options_from_json(parse_json(options_json));
+    auto options = churn_options_from_json(json_argument(options_json));
     return analyze_churn(read_purchase_summary_csv(csv), options);
   });
 }

@@ -9,19 +9,16 @@
 #include "circlewise/event_reader.h"
 #include "circlewise/synthetic_platform.h"
 #include "js_error.h"
+#include "json_argument.h"
 
 using namespace circlewise;
 using wasm::guarded;
+using wasm::json_argument;
 
 namespace {
 
-nlohmann::json parse_options(const std::string& json) {
-  if (json.empty()) return nullptr;
-  return nlohmann::json::parse(json);
-}
-
 EventReader new_event_reader(const std::string& options_json) {
-  return guarded([&] { return EventReader(read_options_from_json(parse_options(options_json))); });
+  return guarded([&] { return EventReader(read_options_from_json(json_argument(options_json))); });
 }
 
 void feed(EventReader& r, std::uintptr_t ptr, std::size_t n) {
@@ -44,7 +41,7 @@ double event_count(const EventLog& log) { return static_cast<double>(log.size())
 double events_read(const EventReader& r) { return static_cast<double>(r.events_read()); }
 
 SyntheticPlatform generate(const std::string& options_json) {
-  return guarded([&] { return generate_platform(synthetic_options_from_json(parse_options(options_json))); });
+  return guarded([&] { return generate_platform(synthetic_options_from_json(json_argument(options_json))); });
 }
 
 EventLog take_log(SyntheticPlatform& p) { return std::move(p.log); }

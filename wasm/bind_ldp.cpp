@@ -13,31 +13,24 @@
 #include "circlewise/privacy_budget.h"
 #include "circlewise/secure_random.h"
 #include "js_error.h"
+#include "json_argument.h"
 
 using namespace circlewise;
 using wasm::guarded;
+using wasm::json_argument;
 
 namespace {
 
-nlohmann::json parse_json(const std::string& text, const char* what) {
-  if (text.empty()) return nullptr;
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(std::string(what) + " is not valid JSON: " + e.what());
-  }
-}
-
 std::string plan_json(const std::string& options) {
-  return guarded([&] { return to_json(plan_ldp(plan_options_from_json(parse_json(options, "plan options")))).dump(); });
+  return guarded([&] { return to_json(plan_ldp(plan_options_from_json(json_argument(options, "plan options")))).dump(); });
 }
 
 // {report, value, memoised, charged, state, status}
 std::string make_report_json(const std::string& request, const std::string& budget, const std::string& state) {
   return guarded([&] {
-    ReportRequest req = report_request_from_json(parse_json(request, "report request"));
-    PrivacyBudget b = privacy_budget_from_json(parse_json(budget, "privacy budget"));
-    DeviceState s = device_state_from_json(parse_json(state, "privacy state"));
+    ReportRequest req = report_request_from_json(json_argument(request, "report request"));
+    PrivacyBudget b = privacy_budget_from_json(json_argument(budget, "privacy budget"));
+    DeviceState s = device_state_from_json(json_argument(state, "privacy state"));
     SystemRandomSource random;
     MadeReport made = make_report(req, b, s, random);
     return nlohmann::json{{"report", to_json(made.report)},
@@ -52,24 +45,24 @@ std::string make_report_json(const std::string& request, const std::string& budg
 
 std::string status_json(const std::string& budget, const std::string& state, const std::string& period) {
   return guarded([&] {
-    return to_json(budget_status(privacy_budget_from_json(parse_json(budget, "privacy budget")),
-                                 device_state_from_json(parse_json(state, "privacy state")), period))
+    return to_json(budget_status(privacy_budget_from_json(json_argument(budget, "privacy budget")),
+                                 device_state_from_json(json_argument(state, "privacy state")), period))
         .dump();
   });
 }
 
 std::string validate_report_json(const std::string& report) {
-  return guarded([&] { return to_json(ldp_report_from_json(parse_json(report, "report"))).dump(); });
+  return guarded([&] { return to_json(ldp_report_from_json(json_argument(report, "report"))).dump(); });
 }
 
 LdpAggregator new_aggregator(const std::string& options) {
-  return guarded([&] { return LdpAggregator(aggregator_options_from_json(parse_json(options, "aggregator options"))); });
+  return guarded([&] { return LdpAggregator(aggregator_options_from_json(json_argument(options, "aggregator options"))); });
 }
 
 // One report object or an array of them; returns {"accepted":n,"rejected":[{"index","reason"}]}.
 std::string add_reports(LdpAggregator& a, const std::string& reports) {
   return guarded([&] {
-    nlohmann::json j = parse_json(reports, "reports");
+    nlohmann::json j = json_argument(reports, "reports");
     nlohmann::json rejected = nlohmann::json::array();
     auto one = [&](const nlohmann::json& r, size_t i) {
       std::string why;
@@ -106,7 +99,7 @@ std::string aggregator_summary(const LdpAggregator& a) {
 // values: JSON array of indices, or "" for the whole domain.
 std::string estimate_json(const LdpAggregator& a, const std::string& values) {
   return guarded([&] {
-    nlohmann::json v = parse_json(values, "values");
+    nlohmann::json v = json_argument(values, "values");
     const auto kind = a.options().kind;
     const auto items = a.options().items;
     if (v.is_null()) return to_json(a.estimate(), kind, items).dump();
@@ -124,7 +117,7 @@ std::string estimate_json(const LdpAggregator& a, const std::string& values) {
 std::string build_model_json(const LdpAggregator& items, const LdpAggregator& pairs, const std::string& catalogue,
                              const std::string& options) {
   return guarded([&] {
-    nlohmann::json c = parse_json(catalogue, "catalogue");
+    nlohmann::json c = json_argument(catalogue, "catalogue");
     if (!c.is_array()) throw InputError("the catalogue must be an array of item ids or {id, title, category, price}");
     std::vector<ModelItem> items_list;
     for (size_t i = 0; i < c.size(); ++i) {
@@ -141,7 +134,7 @@ std::string build_model_json(const LdpAggregator& items, const LdpAggregator& pa
       }
       items_list.push_back(std::move(it));
     }
-    ItemModelBuild b = item_model_from_ldp(items, pairs, items_list, ldp_model_options_from_json(parse_json(options, "model options")));
+    ItemModelBuild b = item_model_from_ldp(items, pairs, items_list, ldp_model_options_from_json(json_argument(options, "model options")));
     return nlohmann::json{{"model", to_json(b.model)}, {"report", to_json(b.report)}}.dump();
   });
 }

@@ -13,20 +13,13 @@
 #include "circlewise/item_model_builder.h"
 #include "circlewise/recommender.h"
 #include "js_error.h"
+#include "json_argument.h"
 
 using namespace circlewise;
 using wasm::guarded;
+using wasm::json_argument;
 
 namespace {
-
-nlohmann::json parse_json(const std::string& text, const char* what) {
-  if (text.empty()) return nullptr;
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(std::string(what) + " is not valid JSON: " + e.what());
-  }
-}
 
 Recommender load_model(std::uintptr_t ptr, std::size_t n) {
   return guarded([&] { return Recommender(load_item_model(std::string_view(reinterpret_cast<const char*>(ptr), n))); });
@@ -34,8 +27,8 @@ Recommender load_model(std::uintptr_t ptr, std::size_t n) {
 
 std::string recommend_json(const Recommender& r, const std::string& history, const std::string& options) {
   return guarded([&] {
-    auto res = r.recommend(history_from_json(parse_json(history, "history")),
-                           recommend_options_from_json(parse_json(options, "recommend options")));
+    auto res = r.recommend(history_from_json(json_argument(history, "history")),
+                           recommend_options_from_json(json_argument(options, "recommend options")));
     return to_json(res, r.model()).dump();
   });
 }
@@ -43,7 +36,7 @@ std::string recommend_json(const Recommender& r, const std::string& history, con
 // The same with the history as "event<TAB>item" lines (the fast path the JS wrapper uses).
 std::string recommend_lines(const Recommender& r, const std::string& history, const std::string& options) {
   return guarded([&] {
-    auto res = r.recommend(history_from_lines(history), recommend_options_from_json(parse_json(options, "recommend options")));
+    auto res = r.recommend(history_from_lines(history), recommend_options_from_json(json_argument(options, "recommend options")));
     return to_json(res, r.model()).dump();
   });
 }
@@ -68,7 +61,7 @@ std::string info_json(const Recommender& r) {
 double model_size(const Recommender& r) { return static_cast<double>(r.model().size()); }
 
 ItemModelBuild build_from_log(const EventLog& log, const std::string& options) {
-  return guarded([&] { return build_item_model(log, item_model_options_from_json(parse_json(options, "model options"))); });
+  return guarded([&] { return build_item_model(log, item_model_options_from_json(json_argument(options, "model options"))); });
 }
 
 // `items_json`: [{"id","title","category","price"}]; frequencies: n doubles; cooccurrence: n*n
@@ -76,7 +69,7 @@ ItemModelBuild build_from_log(const EventLog& log, const std::string& options) {
 ItemModelBuild build_from_counts(const std::string& items_json, std::uintptr_t freq, std::uintptr_t cooc, std::size_t n,
                                  const std::string& options) {
   return guarded([&] {
-    auto j = parse_json(items_json, "items");
+    auto j = json_argument(items_json, "items");
     if (!j.is_array()) throw InputError("\"items\" must be an array of {id, title, category, price}");
     std::vector<ModelItem> items;
     for (size_t i = 0; i < j.size(); ++i) {
@@ -93,7 +86,7 @@ ItemModelBuild build_from_counts(const std::string& items_json, std::uintptr_t f
     const auto d = static_cast<Eigen::Index>(n);
     Eigen::Map<const Eigen::VectorXd> f(reinterpret_cast<const double*>(freq), d);
     Eigen::Map<const Eigen::MatrixXd> c(reinterpret_cast<const double*>(cooc), d, d);
-    return build_item_model_from_counts(items, f, c, item_model_options_from_json(parse_json(options, "model options")));
+    return build_item_model_from_counts(items, f, c, item_model_options_from_json(json_argument(options, "model options")));
   });
 }
 
@@ -107,7 +100,7 @@ Recommender take_recommender(ItemModelBuild& b) {
 
 std::string evaluate_json(const EventLog& log, const std::string& options) {
   return guarded([&] {
-    return to_json(evaluate_leave_last_out(log, evaluation_options_from_json(parse_json(options, "evaluation options")))).dump();
+    return to_json(evaluate_leave_last_out(log, evaluation_options_from_json(json_argument(options, "evaluation options")))).dump();
   });
 }
 

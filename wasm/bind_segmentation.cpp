@@ -11,16 +11,13 @@
 #include "circlewise/rfm.h"
 #include "circlewise/segmentation.h"
 #include "js_error.h"
+#include "json_argument.h"
 
 using namespace circlewise;
 using wasm::guarded;
+using wasm::json_argument;
 
 namespace {
-
-nlohmann::json parse_options(const std::string& json) {
-  if (json.empty()) return nullptr;
-  return nlohmann::json::parse(json);
-}
 
 // Owns the bulk arrays of one result until JS has copied them.
 struct SegmentationOutput {
@@ -51,7 +48,7 @@ std::string joined_ids(const EventLog& log, const LearnerFeatures& f) {
 
 SegmentationOutput segment_log(const EventLog& log, const std::string& options_json) {
   return guarded([&] {
-    auto o = segmentation_options_from_json(parse_options(options_json));
+    auto o = segmentation_options_from_json(json_argument(options_json));
     SegmentationResult r = segment(learner_features(log, o.features), o);
     SegmentationOutput out;
     out.json = to_json(r, log).dump();
@@ -63,7 +60,7 @@ SegmentationOutput segment_log(const EventLog& log, const std::string& options_j
 
 SegmentationOutput rfm_log(const EventLog& log, const std::string& options_json) {
   return guarded([&] {
-    LearnerFeatures f = learner_features(log, rfm_options_from_json(parse_options(options_json)));
+    LearnerFeatures f = learner_features(log, rfm_options_from_json(json_argument(options_json)));
     RfmScores s = rfm_scores(f);
     SegmentationOutput out;
     out.json = to_json(s, f).dump();
@@ -83,7 +80,7 @@ SegmentationOutput rfm_log(const EventLog& log, const std::string& options_json)
 SegmentationOutput kmeans_matrix(std::uintptr_t data, std::size_t rows, std::size_t cols, std::uintptr_t init,
                                  std::size_t init_rows, const std::string& options_json) {
   return guarded([&] {
-    KMeansOptions o = kmeans_options_from_json(parse_options(options_json));
+    KMeansOptions o = kmeans_options_from_json(json_argument(options_json));
     Eigen::Map<const RowMatrix> x(reinterpret_cast<const double*>(data), static_cast<Eigen::Index>(rows),
                                   static_cast<Eigen::Index>(cols));
     KMeansResult r;

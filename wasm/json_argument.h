@@ -1,0 +1,21 @@
+#pragma once
+// Options and inputs cross the boundary as JSON text. Empty text means "no options" (null); text
+// that is not JSON is an InputError naming what it was, like every other bad input.
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "circlewise/error.h"
+
+namespace circlewise::wasm {
+
+inline nlohmann::json json_argument(const std::string& text, const char* what = "the options") {
+  if (text.empty()) return nullptr;
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(std::string(what) + " is not valid JSON: " + e.what());
+  }
+}
+
+}  // namespace circlewise::wasm
