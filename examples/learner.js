@@ -12,12 +12,8 @@
 // The model file was built with: circlewise generate --seed 7 --learners 3000 --courses 40
 //   --communities 4 > p.csv && circlewise model build p.csv -o examples/model.json --k 8 --titles examples/titles.json
 import { load } from '../web/index.js';
+import { SITE } from './site_privacy.js';
 
-// The site's privacy configuration (what a device may spend), shown to the learner.
-export const SITE = Object.freeze({
-  epsilon: 2, // per report
-  budget: Object.freeze({ maxEpsilonPerReport: 2, maxReportsPerPeriod: 2, maxTotalEpsilon: 16 }),
-});
 const STORE_KEY = 'circlewise-demo-privacy';
 const HISTORY_DB = 'circlewise-demo-learner';
 const OWNED = new Set(['enroll', 'purchase', 'complete']);

@@ -168,3 +168,39 @@ test('learner page: only LDP reports leave it, nothing that identifies the learn
   await browser.screenshot(page, 'learner');
   await page.close();
 });
+
+test('"what leaves this device" page: the exact epsilon as implemented and a live, valid example report', async () => {
+  const page = await browser.context().newPage();
+  const requests = [];
+  page.on('request', (r) => requests.push({ method: r.method(), url: r.url() }));
+  await page.goto(`${browser.url}/examples/privacy.html`);
+  const shown = await page.waitForFunction(() => window.__privacyPage, null, { timeout: 60000 }).then((h) => h.jsonValue());
+  assert.equal(shown.error, undefined, shown.error);
+  const plan = cw.planPrivacy({ epsilon: 2, kind: 'item', items: 40 });
+  const m = plan.mechanisms.find((x) => x.mechanism === plan.recommended);
+  assert.equal(shown.mechanism, plan.recommended);
+  assert.equal(shown.effectiveEpsilon, m.effectiveEpsilon);
+  assert.equal(await page.textContent('[data-fact="effective"]'), m.effectiveEpsilon.toPrecision(15));
+  assert.equal(await page.textContent('[data-fact="ratio"]'), Math.exp(m.effectiveEpsilon).toFixed(2));
+  assert.ok(m.effectiveEpsilon <= 2 && m.effectiveEpsilon > 2 - 2 ** -32);
+  const example = JSON.parse(await page.textContent('#example'));
+  assert.deepEqual(example, shown.report);
+  assert.deepEqual(cw.validateReport(example), example);
+  assert.deepEqual(Object.keys(example).sort(), REPORT_KEYS);
+  assert.ok(!JSON.stringify(example).includes('course-'), 'no course id in a report');
+  // The page only reads its own files.
+  const origin = new URL(browser.url).origin;
+  assert.deepEqual(requests.filter((q) => q.method !== 'GET' || !q.url.startsWith(origin)), []);
+  await browser.screenshot(page, 'privacy-page');
+  await page.close();
+});
+
+test('the learner page links its privacy notice to that page', async () => {
+  const page = await browser.context().newPage();
+  await page.goto(`${browser.url}/examples/learner.html`);
+  await ready(page);
+  await page.waitForFunction(() => document.getElementById('recs')?.shadowRoot?.querySelector('.privacy a'));
+  const href = await page.evaluate(() => document.getElementById('recs').shadowRoot.querySelector('.privacy a').href);
+  assert.equal(href, `${browser.url}/examples/privacy.html`);
+  await page.close();
+});
