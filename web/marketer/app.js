@@ -4,6 +4,7 @@
 // keeps the plan in the URL hash. window.__marketer exposes the last results for the browser tests.
 import uPlot from 'uplot';
 import { loadInWorker } from '../index.js';
+import { initPrivacyTab, privacyFormat } from './privacy.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -31,7 +32,7 @@ const state = {
   bounds: {}, // community → { min, max, fixed }
   allocation: null,
 };
-window.__marketer = { format, state };
+window.__marketer = { format, privacyFormat, state };
 
 let cw;
 let pendingRestore = null;
@@ -681,6 +682,7 @@ try {
   updateAbSize();
   updateAbAnalyze();
   updateLtv();
+  initPrivacyTab(cw, { onPlan: (p) => { window.__marketer.privacy = p; } });
   if (restore.src === 'demo') await useDemo(restore);
   else if (restore.src === 'upload') {
     pendingRestore = restore;
