@@ -1411,6 +1411,10 @@ export interface RecommenderEvaluation {
   learnersEvaluated: number;
   learnersSkipped: number;
   courses: number;
+  /** Reports the simulated devices sent per private model (0 without `ldpEpsilons`). */
+  ldpItemReports: number;
+  ldpPairReports: number;
+  /** popularity, popularity in community, item-item cosine, [item-item EASE], then `ldp eps=E` per epsilon. */
   methods: { method: string; cases: number; recall: number; ndcg: number; coverage: number; heldOutNotInModel: number }[];
 }
 
@@ -1436,7 +1440,12 @@ export interface Circlewise {
 
 export interface Dataset {
   /** Leave-last-out recall@n, NDCG@n and coverage for popularity, popularity in community, item-item (and EASE). */
-  evaluateRecommender(options?: { n?: number; maxCases?: number; seed?: number; ease?: boolean; model?: ItemModelOptions }): RecommenderEvaluation;
+  /**
+   * `ldpEpsilons`: also models rebuilt from simulated LDP reports (one item + one pair report per
+   * training learner, real mechanisms, seeded noise = simulation only), one per epsilon in [0.01, 10].
+   */
+  evaluateRecommender(options?: { n?: number; maxCases?: number; seed?: number; ease?: boolean; model?: ItemModelOptions;
+    ldpEpsilons?: number[]; ldpSeed?: number; ldpTopItems?: number }): RecommenderEvaluation;
 }
 
 // The widget: `<circlewise-recommendations model="/model.cwm" n="6" community="…"

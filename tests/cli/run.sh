@@ -34,4 +34,14 @@ check "--help lists inspect" "$("$cli" --help | grep -q 'inspect'; echo $?)"
 printf 'learner;action;time\nx;view;2024-01-01\n' > "$dir/semi.csv"
 check "--column and --delimiter rename fields" "$("$cli" inspect "$dir/semi.csv" --delimiter ';' --column user_id=learner --column event=action --column ts=time --json | grep -q '"events": 1'; echo $?)"
 
+# Recommendation quality with private models rebuilt from simulated LDP reports.
+"$cli" generate --seed 5 --learners 400 --courses 15 > "$dir/q.csv"
+out=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 1,8 --ldp-seed 2)
+check "model evaluate lists the private models" "$(grep -q '^ldp eps=1 ' <<<"$out" && grep -q '^ldp eps=8 ' <<<"$out"; echo $?)"
+check "model evaluate says how many reports the private models used" "$(grep -q 'rebuilt from [0-9]* item and [0-9]* pair reports' <<<"$out"; echo $?)"
+json=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 8 --ldp-seed 2 --json)
+check "model evaluate --json has the private model and report counts" "$(node -e 'const r=JSON.parse(process.argv[1]); process.exit(r.methods.at(-1).method==="ldp eps=8" && r.ldpItemReports>0 && r.ldpPairReports>0 ? 0 : 1)' "$json"; echo $?)"
+err=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 0.5,20 2>&1 >/dev/null); code=$?
+check "an absurd epsilon is refused with the range" "$([ $code -eq 1 ] && grep -qF 'every epsilon must be a number in [0.01, 10], got 20' <<<"$err"; echo $?)"
+
 [ $fails -eq 0 ] || { echo "$fails CLI check(s) failed"; exit 1; }
