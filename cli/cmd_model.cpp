@@ -158,7 +158,7 @@ int recommend(const Args& a) {
 int evaluate(const Args& a) {
   auto known = read_flags();
   for (const char* f : {"n", "max-cases", "seed", "ease", "method", "k", "shrinkage", "ease-lambda", "min-support", "events", "json",
-                        "ldp-epsilons", "ldp-seed", "ldp-top-items"})
+                        "ldp-epsilons", "ldp-seed", "ldp-top-items", "ldp-min-z"})
     known.push_back(f);
   a.allow(known);
   if (a.positional.size() != 1) throw UsageError("model evaluate takes one event log (or - for stdin)");
@@ -178,6 +178,7 @@ int evaluate(const Args& a) {
   }
   if (a.has("ldp-seed")) o["ldpSeed"] = static_cast<int64_t>(number_flag(a, "ldp-seed"));
   if (a.has("ldp-top-items")) o["ldpTopItems"] = static_cast<int64_t>(number_flag(a, "ldp-top-items"));
+  if (a.has("ldp-min-z")) o["ldpMinZ"] = a.get("ldp-min-z") == "auto" ? nlohmann::json("auto") : nlohmann::json(number_flag(a, "ldp-min-z"));
   EvaluationOptions eo = evaluation_options_from_json(o);
   EvaluationResult r = evaluate_leave_last_out(read_log_arg(a), eo);
   if (a.has("json")) {

@@ -85,7 +85,7 @@ const Command kCommands[] = {
      "  circlewise model info <model.json|model.cwm> [--json]\n"
      "  circlewise model recommend <model> --history [event:]id,... [--n N] [--community C] [--exclude id,...]\n"
      "  circlewise model evaluate <events.csv|-> [--n 10] [--max-cases N] [--ease] [model flags] [--json]\n"
-     "          [--ldp-epsilons 0.5,1,2,4,8] [--ldp-seed N] [--ldp-top-items 300]\n"
+     "          [--ldp-epsilons 0.5,1,2,4,8] [--ldp-seed N] [--ldp-top-items 300] [--ldp-min-z Z|auto]\n"
      "      Leave-last-out recall@n, NDCG@n, coverage: popularity vs item-item, and models rebuilt from\n"
      "      simulated private reports (one item + one pair report per learner; seeded, simulation only)."},
     {"ldp", circlewise::cli::ldp,

@@ -237,6 +237,8 @@ LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {
       if (!is_json_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > 3000)
         throw InputError("option \"topItems\" must be an integer in [2, 3000]");
       o.top_items = it->get<uint32_t>();
+    } else if (it.key() == "minZ") {
+      o.min_z = it->is_string() && it->get<std::string>() == "auto" ? -1 : ldp_number_in(j, "minZ", 0, 10);
     } else if (it.key() == "events" || it.key() == "titles") {
       throw InputError("option \"" + it.key() + "\" applies to models built from event logs, not from reports");
     } else {
@@ -294,6 +296,13 @@ ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregat
     throw InputError("the catalogue has " + std::to_string(catalogue.size()) + " items but the reports are over " +
                      std::to_string(d));
   LdpCooccurrence c = cooccurrence_from_ldp(items, pairs, opt.top_items);
+  const double pairs_among_top = static_cast<double>(c.top.size()) * static_cast<double>(c.top.size() - 1) / 2;
+  const double min_z = opt.min_z >= 0 ? opt.min_z : pairs_among_top > 1 ? two_sided_z(1 - 2 / pairs_among_top) : 0;
+  if (min_z > 0) {
+    for (Eigen::Index i = 0; i < c.cooccurrence.rows(); ++i)
+      for (Eigen::Index j = 0; j < c.cooccurrence.cols(); ++j)
+        if (c.cooccurrence(i, j) < min_z * std::sqrt(c.pair_variance(i, j))) c.cooccurrence(i, j) = 0;
+  }
   std::vector<ModelItem> sub;
   for (uint64_t i : c.top) sub.push_back(catalogue[i]);
   ItemModelBuild built = build_item_model_from_counts(sub, c.frequency, c.cooccurrence, opt.model);

@@ -422,9 +422,11 @@ EvaluationOptions evaluation_options_from_json(const nlohmann::json& j) {
       if (!v.is_number_integer() || v.get<int64_t>() < 2 || v.get<int64_t>() > 3000)
         throw InputError("option \"ldpTopItems\" must be an integer in [2, 3000]");
       o.ldp_top_items = v.get<uint32_t>();
+    } else if (k == "ldpMinZ") {
+      o.ldp_min_z = v.is_string() && v.get<std::string>() == "auto" ? -1 : ldp_number_in(j, "ldpMinZ", 0, 10);
     } else {
       throw InputError("unknown evaluation option \"" + k +
-                       "\" (known: n, maxCases, seed, ease, model, ldpEpsilons, ldpSeed, ldpTopItems)");
+                       "\" (known: n, maxCases, seed, ease, model, ldpEpsilons, ldpSeed, ldpTopItems, ldpMinZ)");
     }
   }
   return o;
@@ -499,6 +501,7 @@ EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOp
     out.ldp_pair_reports = n_pairs;
     LdpModelOptions lo = ldp_model_options_from_json(nullptr);
     lo.top_items = o.ldp_top_items;
+    lo.min_z = o.ldp_min_z;
     lo.model.k = o.model.k;
     ItemModel m = item_model_from_ldp(items, pairs, catalogue, lo).model;
     char name[32];

@@ -130,9 +130,10 @@ struct EvaluationOptions {
   std::vector<double> ldp_epsilons;  // empty = none
   uint64_t ldp_seed = 1;
   uint32_t ldp_top_items = 300;      // pairs are estimated among this many most frequent courses
+  double ldp_min_z = -1;             // significance filter of the private model (LdpModelOptions::min_z; < 0 auto)
 };
 // {"n":10,"maxCases":0,"seed":1,"ease":false,"model":{...ItemModelOptions},
-//  "ldpEpsilons":[0.5,1,2,4,8],"ldpSeed":1,"ldpTopItems":300}
+//  "ldpEpsilons":[0.5,1,2,4,8],"ldpSeed":1,"ldpTopItems":300,"ldpMinZ":"auto"}
 EvaluationOptions evaluation_options_from_json(const nlohmann::json& j);
 
 struct EvaluationResult {
