@@ -292,7 +292,9 @@ $('#send').addEventListener('click', async () => {
   try {
     const j = JSON.parse(text);
     const n = (x) => (Array.isArray(x) ? x.length : Number(x));
-    if (j && j.accepted !== undefined) counts = ` (accepted ${n(j.accepted)}, rejected ${n(j.rejected ?? 0)})`;
+    if (j && j.accepted !== undefined) {
+      counts = ` (accepted ${n(j.accepted)}${j.duplicates ? `, already received ${n(j.duplicates)}` : ''}, rejected ${n(j.rejected ?? 0)})`;
+    }
   } catch { /* not JSON: the answer is shown as text */ }
   if (res.ok) {
     outcome = `HTTP ${res.status}: the collector answered${counts}`;

@@ -1445,7 +1445,7 @@ export interface Dataset {
    * training learner, real mechanisms, seeded noise = simulation only), one per epsilon in [0.01, 10].
    */
   evaluateRecommender(options?: { n?: number; maxCases?: number; seed?: number; ease?: boolean; model?: ItemModelOptions;
-    ldpEpsilons?: number[]; ldpSeed?: number; ldpTopItems?: number }): RecommenderEvaluation;
+    ldpEpsilons?: number[]; ldpSeed?: number; ldpTopItems?: number; ldpMinZ?: number | 'auto' }): RecommenderEvaluation;
 }
 
 // The widget: `<circlewise-recommendations model="/model.cwm" n="6" community="…"
