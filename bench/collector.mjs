@@ -7,8 +7,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { startCollector, cw, ITEMS } from '../tests/collector/collector_harness.mjs';
+// COLLECTOR_BIN picks the binary (default build-native/collector/circlewise-collector).
 
 const [seconds = 15, batch = 100, connections = 32] = process.argv.slice(2).map(Number);
 
@@ -54,12 +56,23 @@ function wrk(url) {
   return { requests, errors, rps: Number(out.match(/Requests\/sec:\s+([\d.]+)/)[1]), p50: ms(50), p99: ms(99), raw: out };
 }
 
+// A fresh connection each time (a pooled one may have idled out on the server during the run).
+function storedReports(url) {
+  return new Promise((resolve, reject) => {
+    get(`${url}/healthz`, { agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => { body += c; });
+      res.on('end', () => resolve(JSON.parse(body).reports));
+    }).on('error', reject);
+  });
+}
+
 async function run(name, storage) {
   const c = await startCollector({ ...storage, args: ['--threads', String(Math.max(8, connections))] });
   try {
-    const before = (await (await fetch(`${c.url}/healthz`)).json()).reports;
+    const before = await storedReports(c.url);
     const w = wrk(c.url);
-    const stored = (await (await fetch(`${c.url}/healthz`)).json()).reports - before;
+    const stored = (await storedReports(c.url)) - before;
     const acknowledged = (w.requests - w.errors) * batch;
     return { name, ...w, reportsPerSecond: w.rps * batch, stored, acknowledged };
   } finally {

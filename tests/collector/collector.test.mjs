@@ -395,3 +395,35 @@ describe('collector HTTP behaviour', () => {
     }
   });
 });
+
+describe('collector storage backends agree', { skip: PG_URL ? false : 'COLLECTOR_PG_URL not set (scripts/test.sh sets it)' }, () => {
+  test('the same reports give the same estimates from PostgreSQL GROUP BY as from SQLite', async () => {
+    const lite = await startCollector({});
+    const pg = await startCollector({ db: freshPgDatabase() });
+    try {
+      const reports = [];
+      for (let i = 0; i < 300; ++i) {
+        const history = [i % ITEMS, (i * 3 + 1) % ITEMS].filter((x, j, a) => a.indexOf(x) === j);
+        const mechanism = ['grr', 'oue', 'olh'][i % 3];
+        reports.push(report('item', history, { mechanism, epsilon: i % 2 ? 0.5 : 3 }));
+        if (history.length === 2) reports.push(report('pair', history, { mechanism, epsilon: 1.5 }));
+      }
+      for (const c of [lite, pg]) assert.equal((await post(c.url, { reports })).json.accepted, reports.length);
+      for (const path of ['/v1/estimates', '/v1/estimates?kind=pair&top=8']) {
+        const a = (await getJson(lite.url, path)).json;
+        const b = (await getJson(pg.url, path)).json;
+        assert.equal(a.reports, b.reports);
+        assert.equal(a.estimates.length, b.estimates.length);
+        a.estimates.forEach((x, i) => {
+          assert.equal(x.value, b.estimates[i].value);
+          assert.ok(Math.abs(x.count - b.estimates[i].count) < 1e-9, `${path} ${x.value}: ${x.count} vs ${b.estimates[i].count}`);
+          assert.ok(Math.abs(x.standardError - b.estimates[i].standardError) < 1e-9);
+        });
+      }
+    } finally {
+      await lite.stop();
+      await pg.stop();
+      lite.cleanup();
+    }
+  });
+});
