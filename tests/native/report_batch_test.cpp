@@ -104,7 +104,8 @@ TEST(ReportBatch, HugeNumbersAndWrongShapesAreRejectedNotWrapped) {
   nlohmann::json r = to_json(make(Mechanism::kGrr, ReportKind::kItem, 10, 1, 0, rs));
   std::string text = body_of({r});
   auto huge = text;
-  huge.replace(huge.find("\"value\":"), 9, "\"value\":18446744073709551616,\"x\":");
+  const size_t at = huge.find("\"value\":") + 8;
+  huge.replace(at, huge.find_first_not_of("0123456789", at) - at, "18446744073709551616");  // 2^64
   auto checked = parse_report_batch(huge, rules());
   EXPECT_FALSE(checked[0].ok());
   auto big_items = text;
