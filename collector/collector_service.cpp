@@ -267,8 +267,11 @@ void CollectorService::get_estimates(const httplib::Request& req, httplib::Respo
   const std::string kind = req.has_param("kind") ? req.get_param_value("kind") : "item";
   if (kind != "item" && kind != "pair") return send_error(res, 400, "\"kind\" must be \"item\" or \"pair\"");
   int64_t top = 20;
-  if (req.has_param("top") && !parse_int(req.get_param_value("top"), 2, 300, top))
-    return send_error(res, 400, "\"top\" must be an integer in [2, 300]");
+  // OLH estimates cost (reports x values): pairs are bounded to the top 50 courses (1,225 pairs).
+  if (req.has_param("top") && !parse_int(req.get_param_value("top"), 2, 50, top))
+    return send_error(res, 400, "\"top\" must be an integer in [2, 50]");
+  // One estimate at a time: parallel requests for this CPU-bound endpoint must not starve ingestion.
+  std::lock_guard<std::mutex> one_at_a_time(estimates_mutex_);
   const uint64_t n = catalogue_.size();
   AggregatorOptions io;
   io.kind = ReportKind::kItem;

@@ -60,6 +60,7 @@ class CollectorService {
   mutable std::mutex published_mutex_;
   std::shared_ptr<const Published> published_;
   std::mutex rebuild_mutex_;
+  std::mutex estimates_mutex_;
   std::mutex schedule_mutex_;
   std::condition_variable schedule_cv_;
   bool stopping_ = false;
