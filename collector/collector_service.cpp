@@ -245,10 +245,12 @@ void CollectorService::get_model(const httplib::Request& req, httplib::Response&
     q->body = std::move(m->body);
     q->etag = "\"v" + std::to_string(q->version) + "-" + std::to_string(q->created) + "\"";
     p = q;
+    res.headers.erase("Cache-Control");
     res.set_header("Cache-Control", "public, max-age=31536000, immutable");  // a version never changes
   } else {
     p = published();
     if (!p) return send_error(res, 404, "no model has been built yet");
+    res.headers.erase("Cache-Control");
     res.set_header("Cache-Control", "no-cache");  // revalidate with If-None-Match
   }
   res.set_header("ETag", p->etag);

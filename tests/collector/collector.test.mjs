@@ -98,6 +98,7 @@ for (const [name, storage] of backends) {
         const m1 = await first.json();
         assert.equal(m1.format, 'circlewise-item-model');
         assert.equal(m1.items.length, ITEMS);
+        assert.equal(first.headers.get('cache-control'), 'no-cache');
         assert.equal((await fetch(`${c.url}/v1/model`, { headers: { 'If-None-Match': etag } })).status, 304);
 
         // The admin endpoint: no token, a wrong one, one differing only in its last character.
@@ -122,7 +123,7 @@ for (const [name, storage] of backends) {
         assert.equal(versions[0].reports, 2);
         const old = await fetch(`${c.url}/v1/model?version=1`);
         assert.equal(old.headers.get('etag'), etag);
-        assert.match(old.headers.get('cache-control'), /immutable/);
+        assert.equal(old.headers.get('cache-control'), 'public, max-age=31536000, immutable');
         assert.deepEqual(await old.json(), m1);
         assert.equal((await fetch(`${c.url}/v1/model?version=9`)).status, 404);
         assert.equal((await fetch(`${c.url}/v1/model?version=x`)).status, 400);
