@@ -1,5 +1,5 @@
-// PostgreSQL store through libpq. Inserts go in one multi-row statement per group commit
-// (unnest of arrays, ON CONFLICT DO NOTHING RETURNING id tells which ids were new); the commit
+// PostgreSQL store through libpq. Inserts go in one statement per group commit (unnest of
+// arrays, ON CONFLICT DO NOTHING RETURNING id tells which ids were new); its implicit commit
 // returns after the WAL flush (synchronous_commit on, the server default). Aggregation is the
 // GROUP BY SQL of aggregation_sql.h, run by the server.
 #include <libpq-fe.h>
@@ -136,7 +136,14 @@ class PostgresStore : public Store {
     std::vector<ReportColumns> c;
     for (const LdpReport* r : reports) c.push_back(columns_of(*r));
     const size_t n = reports.size();
-    const std::string day = std::to_string(today());
+    std::vector<std::string> bit_ids, bits;
+    std::unordered_set<std::string> with_bits;  // an id twice in one group commit: its bits once
+    for (const LdpReport* r : reports)
+      if (r->mechanism == Mechanism::kOue && with_bits.insert(r->id).second)
+        for (uint64_t b : r->payload.ones) {
+          bit_ids.push_back(r->id);
+          bits.push_back(std::to_string(b));
+        }
     std::vector<std::string> params = {
         array_of(n, [&](size_t i) { return reports[i]->id; }),
         array_of(n, [&](size_t i) { return std::to_string(c[i].kind); }),
@@ -146,37 +153,23 @@ class PostgresStore : public Store {
         array_of(n, [&](size_t i) { return std::to_string(c[i].value); }),
         array_of(n, [&](size_t i) { return std::to_string(c[i].hash_a); }),
         array_of(n, [&](size_t i) { return std::to_string(c[i].hash_b); }),
-        day};
-    writer_.run("BEGIN");
-    try {
-      Result r = writer_.run(
-          "INSERT INTO reports (id, kind, mechanism, epsilon, items, value, hash_a, hash_b, day) "
-          "SELECT u.*, $9::integer FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::float8[], "
-          "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) AS u "
-          "ON CONFLICT (id) DO NOTHING RETURNING id",
-          params);
-      std::unordered_set<std::string> inserted;
-      for (int i = 0; i < r.rows(); ++i) inserted.insert(r.at(i, 0));
-      std::vector<std::string> ids, bits;
-      for (size_t i = 0; i < n; ++i) {
-        // The same id twice in one statement: ON CONFLICT keeps the first, so only it is fresh.
-        if (inserted.erase(reports[i]->id) == 0) continue;
-        fresh[i] = true;
-        if (reports[i]->mechanism == Mechanism::kOue)
-          for (uint64_t b : reports[i]->payload.ones) {
-            ids.push_back(reports[i]->id);
-            bits.push_back(std::to_string(b));
-          }
-      }
-      if (!ids.empty())
-        writer_.run("INSERT INTO oue_bits (id, bit) SELECT * FROM unnest($1::text[], $2::bigint[])",
-                    {array_of(ids.size(), [&](size_t i) { return ids[i]; }),
-                     array_of(bits.size(), [&](size_t i) { return bits[i]; })});
-      writer_.run("COMMIT");
-    } catch (...) {
-      writer_.rollback();
-      throw;
-    }
+        std::to_string(today()),
+        array_of(bit_ids.size(), [&](size_t i) { return bit_ids[i]; }),
+        array_of(bits.size(), [&](size_t i) { return bits[i]; })};
+    // One statement, so one round trip and one implicit transaction: the reports, and the OUE bits
+    // of only those reports that were new (a retried report's bits are not added twice).
+    Result r = writer_.run(
+        "WITH ins AS (INSERT INTO reports (id, kind, mechanism, epsilon, items, value, hash_a, hash_b, day) "
+        "SELECT u.*, $9::integer FROM unnest($1::text[], $2::smallint[], $3::smallint[], $4::float8[], "
+        "$5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) AS u ON CONFLICT (id) DO NOTHING RETURNING id), "
+        "bits AS (INSERT INTO oue_bits (id, bit) SELECT b.id, b.bit FROM unnest($10::text[], $11::bigint[]) AS b(id, bit) "
+        "JOIN ins ON ins.id = b.id) "
+        "SELECT id FROM ins",
+        params);
+    std::unordered_set<std::string> inserted;
+    for (int i = 0; i < r.rows(); ++i) inserted.insert(r.at(i, 0));
+    // The same id twice in one statement: ON CONFLICT keeps the first, so only it is fresh.
+    for (size_t i = 0; i < n; ++i) fresh[i] = inserted.erase(reports[i]->id) == 1;
     return fresh;
   }
 
