@@ -180,11 +180,14 @@ for (const [name, storage] of backends) {
         assert.equal(est.kind, 'item');
         assert.equal(est.reports, 400);
         assert.equal(est.estimates.length, ITEMS);
-        const row = est.estimates.find((e) => e.item === 'py-101');
-        assert.ok(row.lower < row.count && row.count < row.upper);
-        assert.ok(row.lower <= 100 && 100 <= row.upper, JSON.stringify(row));
-        const zero = est.estimates.find((e) => e.item === 'sql-101');
-        assert.ok(zero.lower <= 0 && 0 <= zero.upper, JSON.stringify(zero));
+        // Truth within 4 standard errors (a 95% interval would miss 1 run in 20); the interval is
+        // count -/+ 1.96 standard errors.
+        for (const [item, truth] of [['py-101', 100], ['ux-201', 100], ['sql-101', 0], ['mk-201', 0]]) {
+          const row = est.estimates.find((e) => e.item === item);
+          assert.ok(Math.abs(row.count - truth) <= 4 * row.standardError, JSON.stringify(row));
+          assert.ok(Math.abs(row.upper - row.count - 1.959964 * row.standardError) < 1e-4, JSON.stringify(row));
+          assert.ok(Math.abs(row.count - row.lower - 1.959964 * row.standardError) < 1e-4, JSON.stringify(row));
+        }
         const pairs = (await getJson(c.url, '/v1/estimates?kind=pair&top=4')).json;
         assert.equal(pairs.estimates.length, 6);
         const top = pairs.estimates.reduce((x, y) => (y.count > x.count ? y : x));
