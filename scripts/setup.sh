@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ libgtest-dev libeigen3-dev nlohmann-json3-dev emscripten chromium
-          clang-14 libclang-rt-14-dev)
+          clang-14 libclang-rt-14-dev
+          libcpp-httplib-dev libsqlite3-dev libpq-dev zlib1g-dev pkg-config postgresql postgresql-client)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,6 +25,15 @@ bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 step "CLI"
 bash tests/cli/run.sh build-native/cli/circlewise
 
+step "collector integration tests (real binary: SQLite and a throwaway PostgreSQL; native and ASan+UBSan builds)"
+eval "$(bash scripts/throwaway-postgres.sh start)"
+trap 'bash scripts/throwaway-postgres.sh stop "$CW_PG_DIR"' EXIT
+COLLECTOR_BIN=build-native/collector/circlewise-collector node --test --test-concurrency=1 tests/collector/*.test.mjs
+COLLECTOR_BIN=build-asan/collector/circlewise-collector ASAN_OPTIONS=detect_leaks=1 \
+  node --test --test-concurrency=1 tests/collector/*.test.mjs
+bash scripts/throwaway-postgres.sh stop "$CW_PG_DIR"
+trap - EXIT
+
 step "JS API under Node (WASM)"
 node --test tests/node/*.test.mjs
 

@@ -118,22 +118,7 @@ std::string build_model_json(const LdpAggregator& items, const LdpAggregator& pa
                              const std::string& options) {
   return guarded([&] {
     nlohmann::json c = json_argument(catalogue, "catalogue");
-    if (!c.is_array()) throw InputError("the catalogue must be an array of item ids or {id, title, category, price}");
-    std::vector<ModelItem> items_list;
-    for (size_t i = 0; i < c.size(); ++i) {
-      ModelItem it;
-      if (c[i].is_string()) {
-        it.id = it.title = c[i].get<std::string>();
-      } else if (c[i].is_object() && c[i].contains("id") && c[i]["id"].is_string()) {
-        it.id = c[i]["id"].get<std::string>();
-        it.title = c[i].value("title", it.id);
-        it.category = c[i].value("category", std::string());
-        if (c[i].contains("price") && c[i]["price"].is_number()) it.price = c[i]["price"].get<double>();
-      } else {
-        throw InputError("catalogue[" + std::to_string(i) + "] must be an id string or an object with a string \"id\"");
-      }
-      items_list.push_back(std::move(it));
-    }
+    std::vector<ModelItem> items_list = model_catalogue_from_json(c);
     ItemModelBuild b = item_model_from_ldp(items, pairs, items_list, ldp_model_options_from_json(json_argument(options, "model options")));
     return nlohmann::json{{"model", to_json(b.model)}, {"report", to_json(b.report)}}.dump();
   });

@@ -140,6 +140,33 @@ bool LdpAggregator::add_counted(const LdpReport& r, std::string* reason) {
   return true;
 }
 
+void LdpAggregator::add_sums(const LdpGroupSums& s) {
+  if (s.reports == 0) return;
+  if (!(s.epsilon >= options_.min_epsilon && s.epsilon <= options_.max_epsilon))
+    throw InputError("epsilon " + fmt(s.epsilon) + " is outside the accepted range [" + fmt(options_.min_epsilon) +
+                     ", " + fmt(options_.max_epsilon) + "]");
+  const OracleParams params = oracle_params(s.mechanism, domain(), s.epsilon);
+  Group& g = groups_[{static_cast<int>(s.mechanism), s.epsilon}];
+  if (g.n == 0) g.params = params;
+  uint64_t olh_total = 0;
+  for (const auto& [value, count] : s.support) {
+    if (value >= (s.mechanism == Mechanism::kOlh ? params.g : domain()) || count > s.reports)
+      throw InputError("sums: value " + std::to_string(value) + " with " + std::to_string(count) +
+                       " reports does not fit " + std::to_string(s.reports) + " reports over the domain");
+    g.counts[value] += count;
+  }
+  for (const auto& [hy, count] : s.olh) {
+    if (hy.second >= params.g || hy.first.a == 0 || hy.first.a >= kOlhPrime || hy.first.b >= kOlhPrime)
+      throw InputError("sums: an OLH hash or bucket is outside its range");
+    olh_total += count;
+    for (uint64_t c = 0; c < count; ++c) g.olh.push_back(hy);
+  }
+  if (s.mechanism == Mechanism::kOlh ? olh_total != s.reports : !s.olh.empty())
+    throw InputError("sums: OLH rows must account for every OLH report, and only OLH reports have them");
+  g.n += s.reports;
+  accepted_ += s.reports;
+}
+
 size_t LdpAggregator::add_ndjson(std::string_view text) {
   size_t ok = 0, line_start = 0;
   while (line_start <= text.size()) {
@@ -222,6 +249,44 @@ nlohmann::json to_json(const FrequencyEstimates& e, ReportKind kind, uint64_t it
   nlohmann::json out = {{"reports", e.reports}, {"confidence", e.confidence}, {"estimates", std::move(rows)}};
   if (kind == ReportKind::kPair) out["pairs"] = std::move(pairs);
   return out;
+}
+
+std::vector<ModelItem> model_catalogue_from_json(const nlohmann::json& j) {
+  if (j.is_object() && j.contains("format")) {
+    std::vector<ModelItem> items = item_model_from_json(j).items;
+    for (ModelItem& it : items) it.popularity = 0;
+    return items;
+  }
+  if (!j.is_array() || j.size() < 2)
+    throw InputError("the catalogue must be an array of at least 2 item ids or {id, title, category, price}, or an item model");
+  std::vector<ModelItem> items;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const nlohmann::json& c = j[i];
+    const std::string where = "catalogue[" + std::to_string(i) + "]";
+    ModelItem it;
+    if (c.is_string()) {
+      it.id = it.title = c.get<std::string>();
+    } else if (c.is_object() && c.contains("id") && c["id"].is_string()) {
+      it.id = it.title = c["id"].get<std::string>();
+      for (auto f = c.begin(); f != c.end(); ++f) {
+        if (f.key() == "title" || f.key() == "category") {
+          if (!f->is_string()) throw InputError(where + "." + f.key() + " must be a string");
+          (f.key() == "title" ? it.title : it.category) = f->get<std::string>();
+        } else if (f.key() == "price") {
+          if (!f->is_number() || !std::isfinite(f->get<double>()) || f->get<double>() < 0)
+            throw InputError(where + ".price must be a finite number >= 0");
+          it.price = f->get<double>();
+        } else if (f.key() != "id") {
+          throw InputError(where + ": unknown field \"" + f.key() + "\" (known: id, title, category, price)");
+        }
+      }
+    } else {
+      throw InputError(where + " must be an id string or an object with a string \"id\"");
+    }
+    if (it.id.empty()) throw InputError(where + ": the id is empty");
+    items.push_back(std::move(it));
+  }
+  return items;
 }
 
 LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {

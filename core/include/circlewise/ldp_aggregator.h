@@ -42,6 +42,20 @@ struct RejectedReport {
   std::string reason;
 };
 
+// Sums of the reports of one (mechanism, epsilon) group, as a store computes them (a database GROUP
+// BY, another shard, another time partition). Reports are sums, so adding partial sums gives the
+// same estimates as adding every report.
+struct LdpGroupSums {
+  Mechanism mechanism = Mechanism::kGrr;
+  double epsilon = 0;
+  uint64_t reports = 0;
+  // GRR: (reported value, reports); OUE: (bit, reports with that bit set).
+  std::vector<std::pair<uint64_t, uint64_t>> support;
+  // OLH: ((hash, bucket y), reports). The support of a value depends on each report's own hash,
+  // so OLH sums stay per (hash, y).
+  std::vector<std::pair<std::pair<OlhHash, uint64_t>, uint64_t>> olh;
+};
+
 struct FrequencyEstimates {
   std::vector<uint64_t> values;  // which values were estimated
   Eigen::VectorXd count;         // unbiased estimate of the reporters holding each value (may be < 0)
@@ -58,6 +72,10 @@ class LdpAggregator {
   // Adds one report; on rejection returns false and sets `reason` (the report is not counted).
   bool add(const nlohmann::json& report, std::string* reason = nullptr);
   bool add(const LdpReport& report, std::string* reason = nullptr);
+  // Adds sums of already-validated, already-deduplicated reports (the caller's store did both).
+  // Throws InputError when the group does not fit the options (epsilon range, a value outside
+  // the domain, support above the report count).
+  void add_sums(const LdpGroupSums& sums);
   // Adds newline-delimited JSON reports (blank lines ignored); returns how many were accepted.
   size_t add_ndjson(std::string_view text);
 
@@ -128,6 +146,11 @@ struct LdpCooccurrence {
 
 // `items` and `pairs` must be an item and a pair aggregator over the same catalogue.
 LdpCooccurrence cooccurrence_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs, uint32_t top_items);
+
+// The catalogue a model from reports names, in the index order reports use: a JSON array of item
+// ids or of {"id", "title"?, "category"?, "price"?} objects, or an item model (its items, without
+// their popularity). Throws InputError naming the entry.
+std::vector<ModelItem> model_catalogue_from_json(const nlohmann::json& j);
 
 // An item model in the published format from the two aggregates: the shrunk-cosine (or EASE)
 // builder of item_model_builder.h run on the estimated counts among the top items, mapped back to

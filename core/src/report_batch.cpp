@@ -1,0 +1,76 @@
+#include "circlewise/report_batch.h"
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <unordered_set>
+
+#include "circlewise/error.h"
+
+namespace circlewise {
+namespace {
+
+std::string fmt(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", x);
+  return buf;
+}
+
+}  // namespace
+
+std::string_view rejection_code(ReportRejection r) {
+  switch (r) {
+    case ReportRejection::kNone: return "";
+    case ReportRejection::kInvalid: return "invalid";
+    case ReportRejection::kWrongCatalogue: return "wrong_catalogue";
+    case ReportRejection::kEpsilonOutOfRange: return "epsilon_out_of_range";
+    case ReportRejection::kDuplicateInBatch: return "duplicate_in_batch";
+  }
+  return "invalid";
+}
+
+std::vector<CheckedReport> parse_report_batch(std::string_view body, const ReportBatchRules& rules) {
+  nlohmann::json j;
+  try {
+    // nlohmann rejects invalid UTF-8 inside strings, so nothing undecodable reaches storage.
+    j = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(std::string("body is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw InputError("body must be a JSON object {\"reports\": [...]}");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "reports") throw InputError("unknown field \"" + it.key() + "\" in body (known: reports)");
+  auto reports = j.find("reports");
+  if (reports == j.end() || !reports->is_array()) throw InputError("body must have a \"reports\" array");
+  if (reports->empty()) throw InputError("\"reports\" is empty");
+  if (reports->size() > rules.max_reports)
+    throw BatchTooLarge("batch of " + std::to_string(reports->size()) + " reports exceeds the limit of " +
+                     std::to_string(rules.max_reports));
+  std::vector<CheckedReport> out(reports->size());
+  std::unordered_set<std::string> ids;
+  for (size_t i = 0; i < reports->size(); ++i) {
+    CheckedReport& c = out[i];
+    try {
+      c.report = ldp_report_from_json((*reports)[i]);
+    } catch (const InputError& e) {
+      c.rejection = ReportRejection::kInvalid;
+      c.reason = e.what();
+      continue;
+    }
+    const LdpReport& r = c.report;
+    if (r.items != rules.items) {
+      c.rejection = ReportRejection::kWrongCatalogue;
+      c.reason = "catalogue size " + std::to_string(r.items) + " does not match the collector's " +
+                 std::to_string(rules.items);
+    } else if (!(r.epsilon >= rules.min_epsilon && r.epsilon <= rules.max_epsilon)) {
+      c.rejection = ReportRejection::kEpsilonOutOfRange;
+      c.reason = "epsilon " + fmt(r.epsilon) + " is outside the accepted range [" + fmt(rules.min_epsilon) + ", " +
+                 fmt(rules.max_epsilon) + "]";
+    } else if (!ids.insert(r.id).second) {
+      c.rejection = ReportRejection::kDuplicateInBatch;
+      c.reason = "report id " + r.id + " appears twice in the batch";
+    }
+  }
+  return out;
+}
+
+}  // namespace circlewise
