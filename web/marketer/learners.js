@@ -78,8 +78,13 @@ function renderFunnel(funnel) {
     li.querySelector('.name').textContent = s.event;
     li.querySelector('.bar').style.width = `${(100 * s.learners) / max}%`;
     li.querySelector('.n').textContent = `${int.format(s.learners)}${s.fromPrevious.rate === null ? '' : ` (${pct.format(s.fromPrevious.rate)})`}`;
+    const h = s.hoursFromEntry;
+    if (h && h.count) li.title = `${s.event}: 95% interval from the previous step ${pct.format(s.fromPrevious.low)}–${pct.format(s.fromPrevious.high)}; ` +
+      `hours from entry: median ${num1.format(h.median)}, 10–90% ${num1.format(h.p10)}–${num1.format(h.p90)}`;
     return li;
   }));
+  $('#funnel-note').textContent = `${int.format(funnel.entered)} learners entered; ${int.format(funnel.converted)} reached the last step within the window. ` +
+    `Median time to ${funnel.steps.at(-1).event}: ${funnel.steps.at(-1).hoursFromEntry ? `${num1.format(funnel.steps.at(-1).hoursFromEntry.median)} h` : '–'} (hover a step for its interval and times).`;
 }
 
 function renderRules(rules) {

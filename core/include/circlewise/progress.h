@@ -5,10 +5,10 @@
 // (a k-means iteration, a top-level FP-growth item, an optimiser step) through `at`, which forwards
 // only a new stage or a step of at least 1%, so a callback that posts a message from a Worker is
 // not flooded. An analysis made of steps hands each step a `part` of its own range.
-#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace circlewise {
 
@@ -20,22 +20,9 @@ class Progress {
   explicit Progress(Callback cb) : state_(std::make_shared<State>()) { state_->cb = std::move(cb); }
 
   // The sub-task [from, to] of this one: its fractions 0..1 map onto that range.
-  Progress part(double from, double to) const {
-    Progress p = *this;
-    p.from_ = from_ + (to_ - from_) * from;
-    p.to_ = from_ + (to_ - from_) * to;
-    return p;
-  }
-
-  void at(const char* stage, double fraction) const {
-    if (!state_) return;
-    State& s = *state_;
-    const double f = std::max(s.last, from_ + (to_ - from_) * std::clamp(fraction, 0.0, 1.0));
-    if (s.stage == stage && f < s.last + 0.01 && !(f >= 1 && s.last < 1)) return;
-    s.stage = stage;
-    s.last = f;
-    s.cb(s.stage, f);
-  }
+  Progress part(double from, double to) const;
+  // Reports `fraction` (0..1) of this (sub-)task done while working on `stage`.
+  void at(const char* stage, double fraction) const;
 
   explicit operator bool() const { return state_ != nullptr; }
 
