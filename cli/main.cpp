@@ -42,9 +42,10 @@ const Command kCommands[] = {
      "      community (\"step:H\" = within H hours of the previous step; window 0 = none)."},
     {"cohorts", circlewise::cli::cohorts,
      "cohorts <events> [--json] [--period day|week|month] [--cohort-by first-activity|first-purchase]\n"
-     "          [--active-events view,complete] [--overall-only]\n"
+     "          [--active-events view,complete] [--overall-only] [--as-of YYYY-MM-DD]\n"
+     "          [--partial-period mark|empty]\n"
      "      Cohort retention matrix (birth and compounded) and paying-learner retention per\n"
-     "      community, period over period."},
+     "      community, period over period; a period still running at --as-of is marked '~'."},
     {"churn", circlewise::cli::churn,
      "churn <events|summary.csv> [--json] [--summary] [--unit days|weeks] [--as-of YYYY-MM-DD]\n"
      "          [--horizon N] [--clv-periods N] [--clv-step N] [--discount-rate R] [--margin M]\n"

@@ -72,6 +72,23 @@ export interface ReadProgress {
   events: number;
 }
 
+/**
+ * Progress of a long analysis ({@link Dataset.segment}, {@link Dataset.rules},
+ * {@link Dataset.churn}, `kmeans`, `fitChurnModel`), reported from inside the computation. In a
+ * Worker (`loadInWorker`) the reports arrive as messages while the worker is still busy.
+ */
+export interface AnalysisProgress {
+  /** What is being computed: "k-means", "baskets", "frequent itemsets", "rules", "BG/NBD fit", "spend model", "scoring learners". */
+  stage: string;
+  /** Estimated share of the whole analysis done, 0..1, never decreasing; reported in steps of at least 1% (and at 1). */
+  fraction: number;
+}
+
+/** Options of every long analysis. An exception thrown by the callback is rethrown once the analysis has returned (its result discarded). */
+export interface ProgressOptions {
+  onProgress?: (progress: AnalysisProgress) => void;
+}
+
 export interface StreamReadOptions extends ReadOptions {
   /** Called after each chunk. */
   onProgress?: (progress: ReadProgress) => void;
@@ -819,7 +836,7 @@ export interface Circlewise {
  * Options of {@link Dataset.churn} and {@link Circlewise.fitChurnModel}. Time is in whole
  * periods (`unit`) counted from each learner's first purchase.
  */
-export interface ChurnOptions {
+export interface ChurnOptions extends ProgressOptions {
   /** Period length for an event log: `"days"` (default) or `"weeks"` (starting Monday). Ignored for summary tables. */
   unit?: 'days' | 'weeks';
   /** End of observation (event logs only), e.g. `"2025-12-31"`; default the last event. Later purchases are ignored and counted. */
@@ -950,7 +967,7 @@ export interface Circlewise {
 // ───────────────────────────── Courses that sell together, funnels, cohorts ─────────────────────────────
 
 /** Baskets, mining and rule options for {@link Dataset.rules}. */
-export interface RulesOptions {
+export interface RulesOptions extends ProgressOptions {
   /** `"learner"` (default): one basket per learner; `"session"`: split where events are more than `sessionGapMinutes` apart. */
   basketBy?: 'learner' | 'session';
   /** Session gap in minutes, > 0 (default 30). */
@@ -1076,17 +1093,34 @@ export interface CohortOptions {
   activeEvents?: string[];
   /** Paying-learner retention per community too (default true). */
   byCommunity?: boolean;
+  /**
+   * End of the observed data, exclusive (`"2025-07-01"` = through June 30; ISO-8601 or Unix
+   * seconds). Events at or after it are ignored and counted. Default: just after the last event.
+   */
+  asOf?: string | number;
+  /** The period still running at `asOf`: `"mark"` (default; activity so far, flagged) or `"empty"` (null cells, like unlived ones). */
+  partialPeriod?: 'mark' | 'empty';
 }
 
 export interface CohortResult {
   period: 'day' | 'week' | 'month';
   firstPeriod: string | null;
+  /** The period holding the last observed instant (the one before `asOf`). */
   lastPeriod: string | null;
+  /** End of the observed data (exclusive), e.g. "2025-07-01T00:00:00Z". */
+  asOf: string | null;
+  /** True when `asOf` falls before the end of `lastPeriod`: that period was still running. */
+  lastPeriodPartial: boolean;
+  /** Events at or after `asOf`, ignored. */
+  eventsAfterAsOf: number;
   learnersWithoutCohortEvent: number;
-  /** Index t = periods after the cohort's own; null = not lived through yet (not churn). */
-  cohorts: { cohort: string; size: number; active: (number | null)[]; continuous: (number | null)[]; birth: (number | null)[]; compounded: (number | null)[] }[];
-  /** All communities first (`community: null`), then each community. */
-  paying: { community: string | null; periods: { period: string; payers: number; retained: number; ratio: number | null; retention: number | null }[] }[];
+  /**
+   * Index t = periods after the cohort's own; null = not lived through yet (not churn).
+   * `partialIndex`: the t of the period still running (its cells count activity so far), or null.
+   */
+  cohorts: { cohort: string; size: number; active: (number | null)[]; continuous: (number | null)[]; birth: (number | null)[]; compounded: (number | null)[]; partialIndex: number | null }[];
+  /** All communities first (`community: null`), then each community. `partial`: the period was still running. */
+  paying: { community: string | null; periods: { period: string; payers: number; retained: number; ratio: number | null; retention: number | null; partial: boolean }[] }[];
   warnings: string[];
 }
 
@@ -1105,7 +1139,7 @@ export interface Dataset {
   funnel(options?: FunnelOptions): FunnelResult;
   /**
    * Cohort retention matrices (birth and compounded) and paying-learner retention per community.
-   * @throws Error naming the option; when the log spans more than 1,500 periods.
+   * @throws Error naming the option; when the log spans more than 1,500 periods; when no event is before `asOf`.
    */
   cohorts(options?: CohortOptions): CohortResult;
 }
@@ -1129,7 +1163,7 @@ export type RfmSegmentName =
   | 'Champions' | 'Loyal' | 'Potential loyalists' | 'New' | 'Promising' | 'Need attention'
   | 'About to sleep' | 'At risk' | "Can't lose them" | 'Hibernating' | 'Lost';
 
-export interface KMeansOptions {
+export interface KMeansOptions extends ProgressOptions {
   /** Clusters, 1–10,000 (`kmeans` default 8; `segment` default 4). Must not exceed the rows. */
   k?: number;
   /** Restarts from independent k-means++ seedings, 1–1000 (default 3); the lowest inertia wins. */
@@ -1261,6 +1295,20 @@ export interface Dataset {
    * @throws Error for unknown options or an invalid `asOf`.
    */
   rfm(options?: { asOf?: string | number }): RfmResult;
+}
+
+/**
+ * The learner analyses of a dataset living in a Worker (`loadInWorker`): the same calls, returning
+ * promises. `onProgress` stays on the page; the Worker posts each report while it computes.
+ */
+export interface RemoteDataset {
+  segment(options?: SegmentOptions): Promise<SegmentationResult>;
+  rfm(options?: { asOf?: string | number }): Promise<RfmResult>;
+  rules(options?: RulesOptions): Promise<RulesResult>;
+  funnel(options?: FunnelOptions): Promise<FunnelResult>;
+  cohorts(options?: CohortOptions): Promise<CohortResult>;
+  churn(options?: ChurnOptions): Promise<ChurnResult>;
+  conversionByCommunity(): Promise<ConversionTable>;
 }
 
 export interface Circlewise {

@@ -32,6 +32,26 @@ export function call(fn) {
   }
 }
 
+// Runs a long analysis with an optional `onProgress({ stage, fraction })` callback, which the
+// module calls from inside the computation (fraction 0..1 of the whole analysis, never
+// decreasing). The callback must not throw into the C++ frames: an exception from it is held and
+// rethrown once the analysis has returned (the partial result is freed).
+export function withProgress(onProgress, name, fn) {
+  if (onProgress === undefined || onProgress === null) return call(() => fn(null));
+  if (typeof onProgress !== 'function') throw new Error(`${name}: option "onProgress" must be a function`);
+  let failure;
+  const report = (stage, fraction) => {
+    if (failure) return;
+    try { onProgress({ stage, fraction }); } catch (e) { failure = e; }
+  };
+  const result = call(() => fn(report));
+  if (failure) {
+    if (typeof result?.delete === 'function') result.delete();
+    throw failure;
+  }
+  return result;
+}
+
 export const inBrowserMainThread = typeof window !== 'undefined' && typeof document !== 'undefined';
 
 // Gives the page a chance to paint between chunks of work on the main thread.

@@ -435,7 +435,10 @@ BgNbdFit fit_bgnbd(const PurchaseSummary& s, const BgNbdFitOptions& o) {
   Triples t = distinct_triples(s, scale);
   const double n = static_cast<double>(s.size());
   std::vector<double> c1, c2, c3;
+  int evaluations = 0;
   auto objective = [&](const std::vector<double>& th) {
+    // The number of evaluations to convergence is unknown (typically 1,000-3,000): an estimate.
+    if (++evaluations % 50 == 0) o.progress.at("BG/NBD fit", evaluations / (evaluations + 1500.0));
     BgNbdParams p{std::exp(th[0]), std::exp(th[1]), std::exp(th[2]), std::exp(th[3])};
     double pen = o.penalizer * (p.r * p.r + p.alpha * p.alpha + p.a * p.a + p.b * p.b);
     return -bgnbd_total_ll(p, t, c1, c2, c3) / n + pen;
@@ -459,6 +462,7 @@ BgNbdFit fit_bgnbd(const PurchaseSummary& s, const BgNbdFitOptions& o) {
                            "); the data show no heterogeneity in dropout");
   Triples orig = distinct_triples(s, 1.0);
   fit.log_likelihood = bgnbd_total_ll(fit.params, orig, c1, c2, c3);
+  o.progress.at("BG/NBD fit", 1);
   return fit;
 }
 
@@ -606,7 +610,10 @@ ChurnOptions churn_options_from_json(const nlohmann::json& j) {
 ChurnAnalysis analyze_churn(PurchaseSummary summary, const ChurnOptions& o) {
   validate_purchase_summary(summary);
   ChurnAnalysis a;
-  a.model = fit_bgnbd(summary, o.fit);
+  BgNbdFitOptions fo = o.fit;
+  if (o.progress) fo.progress = o.progress.part(0, 0.75);
+  a.model = fit_bgnbd(summary, fo);
+  o.progress.at("spend model", 0.75);
   a.horizon = o.horizon;
   a.clv_options = o.clv;
   const size_t n = summary.size();
@@ -617,12 +624,14 @@ ChurnAnalysis analyze_churn(PurchaseSummary summary, const ChurnOptions& o) {
     a.spend_note = e.what();
   }
   const bool have_spend = a.spend && std::isfinite(a.spend->mean_spend);
+  o.progress.at("scoring learners", 0.85);
   // Predictions depend only on (x, t_x, T): compute once per distinct triple.
   Triples t = distinct_triples(summary, 1.0);
   const BgNbdParams& p = a.model.params;
   std::vector<double> alive(t.x.size()), expect(t.x.size()), future(t.x.size());
   std::vector<double> clv_units(t.x.size(), 0);  // discounted expected purchases over the CLV horizon
   for (size_t k = 0; k < t.x.size(); ++k) {
+    if ((k & 255) == 0) o.progress.at("scoring learners", 0.85 + 0.15 * static_cast<double>(k) / static_cast<double>(t.x.size()));
     alive[k] = bgnbd_p_alive(p, t.x[k], t.tx[k], t.T[k]);
     expect[k] = bgnbd_expected_purchases(p, o.horizon, t.x[k], t.tx[k], t.T[k]);
     if (have_spend) {
@@ -649,6 +658,7 @@ ChurnAnalysis analyze_churn(PurchaseSummary summary, const ChurnOptions& o) {
     }
   }
   a.summary = std::move(summary);
+  o.progress.at("scoring learners", 1);
   return a;
 }
 

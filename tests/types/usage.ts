@@ -1,6 +1,6 @@
 // Compiled (not run) by the test command with `tsc --noEmit`: the public types must describe the
 // API as a TypeScript user would call it. A wrong or missing declaration fails this file.
-import { load, loadInWorker, Dataset, type DatasetSummary, type ReadProgress } from 'circlewise';
+import { load, loadInWorker, Dataset, type DatasetSummary, type ReadProgress, type AnalysisProgress, type CohortResult } from 'circlewise';
 
 async function main(file: File): Promise<void> {
   const cw = await load();
@@ -23,6 +23,12 @@ async function main(file: File): Promise<void> {
   const rds = await remote.readEvents(file);
   const rs: DatasetSummary = await rds.summary();
   console.log(rs.users);
+  // Learner analyses in the Worker, with progress reported while they run.
+  const seg = await rds.segment({ k: 4, onProgress: (p: AnalysisProgress) => console.log(p.stage, p.fraction) });
+  const coh: CohortResult = await rds.cohorts({ period: 'week', asOf: '2025-07-01', partialPeriod: 'mark' });
+  const partial: number | null = coh.cohorts[0]?.partialIndex ?? null;
+  const churn = await rds.churn({ onProgress: ({ fraction }) => console.log(fraction) });
+  console.log(seg.segments.length, partial, coh.lastPeriodPartial, churn.model.r, (await rds.rules({ minSupport: 0.01 })).rules.length);
   await rds.close();
   remote.terminate();
 }
