@@ -1,6 +1,6 @@
 // Churn risk and customer value: BG/NBD (who is still active, how many purchases to expect),
 // Gamma-Gamma (spend per purchase), a simple CLV, and conversion/revenue per community.
-import { call } from './module.js';
+import { call, wellFormed } from './module.js';
 
 const COLUMNS = ['frequency', 'recency', 'T', 'monetary', 'pAlive', 'expectedPurchases', 'expectedSpend', 'clv'];
 
@@ -50,7 +50,7 @@ export const methods = {
   fitChurnModel(summary, options = {}) {
     const m = this.module;
     const json = optionsJson(options);
-    if (typeof summary === 'string') return collect(call(() => m.churnFromCsv(summary, json)));
+    if (typeof summary === 'string') return collect(call(() => m.churnFromCsv(wellFormed(summary, 'the summary table'), json)));
     if (!Array.isArray(summary)) {
       throw new Error('fitChurnModel: the summary must be an array of rows {learner, frequency, recency, T, monetary_value?} or CSV text');
     }

@@ -32,6 +32,17 @@ export function call(fn) {
   }
 }
 
+// Text handed to the module must be well-formed Unicode. A lone UTF-16 surrogate (from a bad
+// decode or a string cut in half) would otherwise reach C++ with the character after it swallowed
+// by Emscripten's UTF-8 conversion, or become U+FFFD through TextEncoder: silently altered data.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export function wellFormed(text, what) {
+  if (typeof text.isWellFormed === 'function' ? text.isWellFormed() : !loneSurrogate.test(text)) return text;
+  const at = text.search(loneSurrogate);
+  const line = text.slice(0, at).split('\n').length;
+  throw new Error(`${what}: line ${line} is not valid Unicode text (a lone UTF-16 surrogate at character ${at + 1}; was the file decoded with the wrong encoding?)`);
+}
+
 export const inBrowserMainThread = typeof window !== 'undefined' && typeof document !== 'undefined';
 
 // Gives the page a chance to paint between chunks of work on the main thread.
@@ -46,14 +57,23 @@ export function yieldToPage() {
 
 // Owns a C++ object's lifetime for a JS wrapper: freed by dispose(), or by the garbage collector
 // as a safety net should the wrapper be dropped without it.
+// How many wrappers hold a C++ object right now (for the long-session memory test).
+let liveOwned = 0;
+/** @internal */
+export const liveHandles = () => liveOwned;
+
 const registry = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((handle) => { try { if (!handle.isDeleted()) handle.delete(); } catch { /* already gone */ } })
+  ? new FinalizationRegistry((handle) => {
+    liveOwned--;
+    try { if (!handle.isDeleted()) handle.delete(); } catch { /* already gone */ }
+  })
   : null;
 
 export class Owned {
   #handle;
   constructor(handle) {
     this.#handle = handle;
+    liveOwned++;
     registry?.register(this, handle, this);
   }
   get handle() {
@@ -66,6 +86,7 @@ export class Owned {
     registry?.unregister(this);
     this.#handle.delete();
     this.#handle = null;
+    liveOwned--;
   }
   [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() { this.close(); }
 }
