@@ -13,6 +13,7 @@
 #include "circlewise/privacy_budget.h"
 #include "circlewise/secure_random.h"
 #include "js_error.h"
+#include "js_random_source.h"
 #include "json_argument.h"
 
 using namespace circlewise;
@@ -31,7 +32,7 @@ std::string make_report_json(const std::string& request, const std::string& budg
     ReportRequest req = report_request_from_json(json_argument(request, "report request"));
     PrivacyBudget b = privacy_budget_from_json(json_argument(budget, "privacy budget"));
     DeviceState s = device_state_from_json(json_argument(state, "privacy state"));
-    SystemRandomSource random;
+    wasm::CryptoRandomSource random;  // hardening: never aborts the module when crypto is gone
     MadeReport made = make_report(req, b, s, random);
     return nlohmann::json{{"report", to_json(made.report)},
                           {"value", made.true_value},
