@@ -3,6 +3,7 @@
 #include <emscripten/bind.h>
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -56,8 +57,12 @@ std::string validate_report_json(const std::string& report) {
   return guarded([&] { return to_json(ldp_report_from_json(json_argument(report, "report"))).dump(); });
 }
 
-LdpAggregator new_aggregator(const std::string& options) {
-  return guarded([&] { return LdpAggregator(aggregator_options_from_json(json_argument(options, "aggregator options"))); });
+// unique_ptr (JS gets the object, or null on error): LdpAggregator has no default value for
+// guarded to return, and throwing from here would leak the options' argument buffer.
+std::unique_ptr<LdpAggregator> new_aggregator(const std::string& options) {
+  return guarded([&] {
+    return std::make_unique<LdpAggregator>(aggregator_options_from_json(json_argument(options, "aggregator options")));
+  });
 }
 
 // One report object or an array of them; returns {"accepted":n,"rejected":[{"index","reason"}]}.

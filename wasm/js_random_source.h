@@ -5,7 +5,7 @@
 // ("Aborted(randomDevice)") and keeps aborting after crypto is back. Here a missing or failing
 // crypto is a RandomnessUnavailable, which make_report turns into "no report", and the module stays
 // usable. There is never a fallback to a weaker source.
-#include <emscripten/em_js.h>
+#include <emscripten.h>
 
 #include <cstdint>
 #include <string>

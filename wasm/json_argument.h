@@ -6,6 +6,7 @@
 #include <string>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 
 namespace circlewise::wasm {
 
@@ -14,7 +15,8 @@ inline nlohmann::json json_argument(const std::string& text, const char* what = 
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(std::string(what) + " is not valid JSON: " + e.what());
+    // nlohmann quotes the raw bytes it stopped at, which may be invalid UTF-8: escape them.
+    throw InputError(std::string(what) + " is not valid JSON: " + printable(e.what()));
   }
 }
 

@@ -18,7 +18,39 @@ export async function instantiate(options = {}) {
     // Privacy noise must come from a secure source; there is no weak fallback (see docs/privacy.md).
     throw new Error('circlewise needs crypto.getRandomValues (a secure random source); this environment has none');
   }
-  return createCirclewiseModule(opts);
+  return raisePendingErrors(await createCirclewiseModule(opts));
+}
+
+// The bindings report a C++ error by returning normally with the message pending (wasm/js_error.h),
+// so that Embind frees its argument buffers; here every bound function and method is wrapped to
+// throw that message as an Error, after freeing the empty object a failed factory returned.
+function raisePendingErrors(m) {
+  const flag = m.pendingErrorFlag() >>> 2;
+  const take = m.takePendingError;
+  const wrap = (f) => {
+    const g = function (...args) {
+      const r = f.apply(this, args);
+      if (m.HEAP32[flag] === 0) return r; // re-read: memory growth replaces HEAP32
+      const message = take();
+      if (r && typeof r.delete === 'function') r.delete();
+      throw new Error(message);
+    };
+    g.argCount = f.argCount;
+    return g;
+  };
+  const bound = (f) => typeof f === 'function' && (f.argCount !== undefined || f.overloadTable !== undefined);
+  for (const name of Object.keys(m)) {
+    const v = m[name];
+    if (name !== 'takePendingError' && bound(v)) m[name] = wrap(v);
+    // Embind classes: their methods live on the prototype (ClassHandle's own have no argCount).
+    if (typeof v === 'function' && v.prototype && typeof v.prototype.isAliasOf === 'function') {
+      for (const method of Object.getOwnPropertyNames(v.prototype)) {
+        const f = v.prototype[method];
+        if (method !== 'constructor' && bound(f)) v.prototype[method] = wrap(f);
+      }
+    }
+  }
+  return m;
 }
 
 // Calls into the module and turns anything thrown that is not an Error (a raw C++ exception
