@@ -14,7 +14,7 @@ inline nlohmann::json json_argument(const std::string& text, const char* what = 
   if (text.empty()) return nullptr;
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
     // nlohmann quotes the raw bytes it stopped at, which may be invalid UTF-8: escape them.
     throw InputError(std::string(what) + " is not valid JSON: " + printable(e.what()));
   }
