@@ -57,7 +57,7 @@ nlohmann::json model_options(const Args& a) {
   if (a.has("titles")) {
     try {
       o["titles"] = nlohmann::json::parse(read_file(a.get("titles")));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       throw InputError("--titles \"" + a.get("titles") + "\" is not a JSON object {id: title}: " + e.what());
     }
   }

@@ -1,6 +1,6 @@
 // Churn risk and customer value: BG/NBD (who is still active, how many purchases to expect),
 // Gamma-Gamma (spend per purchase), a simple CLV, and conversion/revenue per community.
-import { call, withProgress } from './module.js';
+import { call, withProgress, wellFormed } from './module.js';
 
 const COLUMNS = ['frequency', 'recency', 'T', 'monetary', 'pAlive', 'expectedPurchases', 'expectedSpend', 'clv'];
 
@@ -53,7 +53,10 @@ export const methods = {
     const m = this.module;
     const json = optionsJson(options);
     const progress = options?.onProgress;
-    if (typeof summary === 'string') return collect(withProgress(progress, 'fitChurnModel', (cb) => m.churnFromCsv(summary, json, cb)));
+    if (typeof summary === 'string') {
+      const csv = wellFormed(summary, 'the summary table');
+      return collect(withProgress(progress, 'fitChurnModel', (cb) => m.churnFromCsv(csv, json, cb)));
+    }
     if (!Array.isArray(summary)) {
       throw new Error('fitChurnModel: the summary must be an array of rows {learner, frequency, recency, T, monetary_value?} or CSV text');
     }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 #include "circlewise/nelder_mead.h"
 #include "circlewise/random.h"
 #include "circlewise/timestamp.h"
@@ -317,6 +318,8 @@ PurchaseSummary read_purchase_summary_csv(std::string_view text) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    // Ids and messages quoting a value become JSON: the text must be valid UTF-8 (found by fuzzing).
+    if (const char* why = check_text(line)) throw InputError("line " + std::to_string(line_no) + ": " + why);
     auto fields = split_csv_line(line, line_no);
     if (!header) {
       header = true;
