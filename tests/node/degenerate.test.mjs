@@ -43,7 +43,7 @@ const EMPTY_FUNNEL = /\.(rate|low|high|hoursFromEntry)$/;
 test('an empty log (header only): summary, funnel, cohorts, conversion; learner models say there is nothing to model', () => {
   withLog(E, (d) => {
     clean({ s: d.summary(), f: d.funnel(), c: d.cohorts(), conv: d.conversionByCommunity() },
-      [/^\.s\.(firstEvent|lastEvent)$/, /^\.c\.(firstPeriod|lastPeriod)$/, EMPTY_FUNNEL]);
+      [/^\.s\.(firstEvent|lastEvent)$/, /^\.c\.(firstPeriod|lastPeriod|asOf)$/, EMPTY_FUNNEL]);
     assert.equal(d.summary().events, 0);
     assert.throws(() => d.segment({ k: 1 }), /the event log is empty: there are no learners to describe/);
     assert.throws(() => d.rfm(), /the event log is empty/);
