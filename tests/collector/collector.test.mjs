@@ -254,6 +254,9 @@ describe('collector HTTP behaviour', () => {
       assert.equal(t.status, 400);
       assert.match(t.json.error, /body is not valid JSON/);
       assert.equal((await post(c.url, '')).status, 400);
+      const overflow = await post(c.url, '{"reports":[{"epsilon":1e999}]}');
+      assert.equal(overflow.status, 400);
+      assert.match(overflow.json.error, /number overflow/);
       assert.match((await post(c.url, '[1,2]')).json.error, /must be a JSON object/);
       assert.match((await post(c.url, '{"reports": "all of them"}')).json.error, /"reports" array/);
       assert.match((await post(c.url, '{"reports": [], "user": 1}')).json.error, /unknown field "user"/);
@@ -278,7 +281,7 @@ describe('collector HTTP behaviour', () => {
       assert.equal((await getJson(c.url, '/healthz')).json.reports, 0);
       const m = await metrics(c.url);
       assert.equal(m.values['circlewise_collector_requests_refused_total{reason="too_large"}'] >= 1, true);
-      assert.equal(m.values['circlewise_collector_requests_refused_total{reason="malformed"}'], 6);
+      assert.equal(m.values['circlewise_collector_requests_refused_total{reason="malformed"}'], 7);
     } finally {
       assert.equal(await c.stop(), 0);
       c.cleanup();
