@@ -403,7 +403,8 @@ bool CollectorService::run() {
   }
   {
     std::lock_guard<std::mutex> lock(schedule_mutex_);
-    if (config_.rebuild_every > 0 && !stopping_) schedule_ = std::thread([this] { schedule_loop(); });
+    if (stopping_) return true;  // SIGTERM during start-up: stop() found nothing listening yet
+    if (config_.rebuild_every > 0) schedule_ = std::thread([this] { schedule_loop(); });
   }
   auto p = published();
   log_line("info", "listening",
