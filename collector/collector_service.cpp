@@ -161,6 +161,13 @@ httplib::Server::HandlerResponse CollectorService::before(const httplib::Request
                              encoding.substr(0, 40) + ")");
     return R::Handled;
   }
+  if (req.method == "POST" && !req.has_header("Content-Length")) {
+    // A chunked body's size is known only after reading it; with a length the limit holds up front.
+    metrics_.refused("length_required");
+    send_error(res, 411, "Content-Length is required (chunked request bodies are not accepted)");
+    res.set_header("Connection", "close");
+    return R::Handled;
+  }
   if (req.has_header("Content-Length")) {
     const std::string len = req.get_header_value("Content-Length");
     int64_t n = 0;
@@ -357,13 +364,16 @@ void CollectorService::routes() {
     r.set_content(metrics_.render(p ? p->version : 0, p ? p->created : 0, stored_.load()),
                   "text/plain; version=0.0.4");
   });
-  server_.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+  server_.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;
+    const std::string limit = std::to_string(config_.max_body);
     if (res.status == 404) send_error(res, 404, "no such endpoint: " + req.method + " " + route_of(req.path) +
                                                    " (see docs/collector.md)");
-    else if (res.status == 413) send_error(res, 413, "request body too large");
+    else if (res.status == 413) send_error(res, 413, "request body larger than the limit of " + limit + " bytes");
     else if (res.status == 405) send_error(res, 405, "method not allowed");
-    else send_error(res, res.status, "bad request");
+    else send_error(res, res.status, "the request could not be read (malformed HTTP, or a chunked body larger "
+                                     "than the limit of " + limit + " bytes)");
+    if (res.status == 400 || res.status == 413) metrics_.refused("unreadable");
   });
   server_.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
     std::string what = "internal error";
@@ -403,7 +413,8 @@ bool CollectorService::run() {
   }
   {
     std::lock_guard<std::mutex> lock(schedule_mutex_);
-    if (config_.rebuild_every > 0 && !stopping_) schedule_ = std::thread([this] { schedule_loop(); });
+    if (stopping_) return true;  // SIGTERM during start-up: stop() found nothing listening yet
+    if (config_.rebuild_every > 0) schedule_ = std::thread([this] { schedule_loop(); });
   }
   auto p = published();
   log_line("info", "listening",

@@ -17,4 +17,5 @@ collector=$!
 trap 'kill -TERM $collector 2>/dev/null || true; wait $collector 2>/dev/null || true' EXIT
 echo "collector:       http://127.0.0.1:$collector_port/v1/model  (estimates: /v1/estimates, metrics: /metrics)"
 echo "                 rebuild now: curl -X POST -H \"Authorization: Bearer $CIRCLEWISE_COLLECTOR_ADMIN_TOKEN\" http://127.0.0.1:$collector_port/v1/model/rebuild"
+[ -f examples/learner.html ] && echo "learner page:    http://127.0.0.1:$port/examples/learner.html?model=http://127.0.0.1:$collector_port/v1/model&collector=http://127.0.0.1:$collector_port"
 node scripts/serve.mjs "$port"

@@ -33,7 +33,8 @@ std::vector<CheckedReport> parse_report_batch(std::string_view body, const Repor
   try {
     // nlohmann rejects invalid UTF-8 inside strings, so nothing undecodable reaches storage.
     j = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number beyond double (1e999): both are bad input.
     throw InputError(std::string("body is not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw InputError("body must be a JSON object {\"reports\": [...]}");

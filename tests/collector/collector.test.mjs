@@ -12,15 +12,21 @@ import {
 const backends = [['sqlite', () => ({})]];
 if (PG_URL) backends.push(['postgresql', () => ({ db: freshPgDatabase() })]);
 
-// Raw HTTP for what fetch refuses to send (a lying Content-Length, bytes that are not UTF-8).
+// Raw HTTP for what fetch refuses to send (a lying Content-Length, bytes that are not UTF-8, a chunked
+// body). A request refused before its body is read leaves the rest of the body on the connection, which
+// the client may then report as an error after the response: the response is what counts.
 function rawRequest(port, { method = 'POST', path = '/v1/reports', headers = {}, body = '' }) {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks = [];
+    let response = null;
+    const chunks = [];
+    const done = () => resolve({ ...response, body: Buffer.concat(chunks).toString() });
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      response = { status: res.statusCode, headers: res.headers };
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      res.on('end', done);
+      res.on('error', done);
     });
-    req.on('error', reject);
+    req.on('error', (e) => (response ? done() : reject(e)));
     req.end(body);
   });
 }
@@ -254,6 +260,9 @@ describe('collector HTTP behaviour', () => {
       assert.equal(t.status, 400);
       assert.match(t.json.error, /body is not valid JSON/);
       assert.equal((await post(c.url, '')).status, 400);
+      const overflow = await post(c.url, '{"reports":[{"epsilon":1e999}]}');
+      assert.equal(overflow.status, 400);
+      assert.match(overflow.json.error, /number overflow/);
       assert.match((await post(c.url, '[1,2]')).json.error, /must be a JSON object/);
       assert.match((await post(c.url, '{"reports": "all of them"}')).json.error, /"reports" array/);
       assert.match((await post(c.url, '{"reports": [], "user": 1}')).json.error, /unknown field "user"/);
@@ -269,6 +278,9 @@ describe('collector HTTP behaviour', () => {
       assert.match(r.json.results[0].reason, /items/);
       const h = await post(c.url, hugeInt);
       assert.equal(h.json.results[0].status, 'rejected');
+      const chunked = await rawRequest(c.port, { headers: { 'Transfer-Encoding': 'chunked' }, body: 'x'.repeat(5000) });
+      assert.equal(chunked.status, 411);
+      assert.match(JSON.parse(chunked.body).error, /Content-Length is required/);
       const gz = await rawRequest(c.port, { headers: { 'Content-Encoding': 'gzip' }, body: 'x' });
       assert.equal(gz.status, 415);
       const lying = await rawRequest(c.port, { headers: { 'Content-Length': '99999999999999999999' }, body: '' }).catch(() => ({ status: 'reset' }));
@@ -278,7 +290,7 @@ describe('collector HTTP behaviour', () => {
       assert.equal((await getJson(c.url, '/healthz')).json.reports, 0);
       const m = await metrics(c.url);
       assert.equal(m.values['circlewise_collector_requests_refused_total{reason="too_large"}'] >= 1, true);
-      assert.equal(m.values['circlewise_collector_requests_refused_total{reason="malformed"}'], 6);
+      assert.equal(m.values['circlewise_collector_requests_refused_total{reason="malformed"}'], 7);
     } finally {
       assert.equal(await c.stop(), 0);
       c.cleanup();

@@ -122,6 +122,8 @@ TEST(ReportBatch, UnreadableBodiesAreRefusedWhole) {
             std::string::npos);
   EXPECT_NE(error_of([] { parse_report_batch("{\"reports\":[\"\xff\xfe\"]}", rules()); }).find("UTF-8"),
             std::string::npos);
+  EXPECT_NE(error_of([] { parse_report_batch(R"({"reports":[{"epsilon":1e999}]})", rules()); }).find("number overflow"),
+            std::string::npos);
   EXPECT_EQ(error_of([] { parse_report_batch("[]", rules()); }), "body must be a JSON object {\"reports\": [...]}");
   EXPECT_EQ(error_of([] { parse_report_batch("{}", rules()); }), "body must have a \"reports\" array");
   EXPECT_EQ(error_of([] { parse_report_batch(R"({"reports":{}})", rules()); }), "body must have a \"reports\" array");
