@@ -50,7 +50,12 @@ std::string joined_ids(const EventLog& log, const LearnerFeatures& f) {
 SegmentationOutput segment_log(const EventLog& log, const std::string& options_json, emscripten::val on_progress) {
   return guarded([&] {
     auto o = segmentation_options_from_json(json_argument(options_json));
-    o.kmeans.progress = wasm::js_progress(on_progress);
+    // Reading the features from the events costs about as much as k-means on typical logs.
+    const Progress progress = wasm::js_progress(on_progress);
+    if (progress) {
+      o.features.progress = progress.part(0, 0.4);
+      o.kmeans.progress = progress.part(0.4, 1);
+    }
     SegmentationResult r = segment(learner_features(log, o.features), o);
     SegmentationOutput out;
     out.json = to_json(r, log).dump();

@@ -78,7 +78,10 @@ export interface ReadProgress {
  * Worker (`loadInWorker`) the reports arrive as messages while the worker is still busy.
  */
 export interface AnalysisProgress {
-  /** What is being computed: "k-means", "baskets", "frequent itemsets", "rules", "BG/NBD fit", "spend model", "scoring learners". */
+  /**
+   * What is being computed: "learner features", "k-means" (segment, kmeans); "baskets", "frequent itemsets",
+   * "rules" (rules); "purchase summary", "BG/NBD fit", "spend model", "scoring learners", "conversion per community" (churn).
+   */
   stage: string;
   /** Estimated share of the whole analysis done, 0..1, never decreasing; reported in steps of at least 1% (and at 1). */
   fraction: number;

@@ -621,7 +621,8 @@ ChurnAnalysis analyze_churn(PurchaseSummary summary, const ChurnOptions& o) {
   a.clv_options = o.clv;
   const size_t n = summary.size();
   try {
-    a.spend = fit_gamma_gamma(summary.frequency, summary.monetary, o.fit.max_evaluations, o.fit.penalizer);
+    a.spend = fit_gamma_gamma(summary.frequency, summary.monetary, o.fit.max_evaluations, o.fit.penalizer,
+                              o.progress.part(0.75, 0.85));
     if (!std::isfinite(a.spend->mean_spend)) a.spend_note = "q <= 1: expected spend per purchase is undefined";
   } catch (const InputError& e) {
     a.spend_note = e.what();
@@ -667,13 +668,18 @@ ChurnAnalysis analyze_churn(PurchaseSummary summary, const ChurnOptions& o) {
 
 ChurnAnalysis analyze_churn(const EventLog& log, const ChurnOptions& o) {
   PurchaseSummaryReport rep;
+  o.progress.at("purchase summary", 0);
   PurchaseSummary s = purchase_summary(log, o.summary, &rep);
   if (s.size() == 0)
     throw InputError("no learner has a purchase up to asOf (" + format_timestamp(rep.as_of_ms) +
                      "): the churn model needs purchases");
-  ChurnAnalysis a = analyze_churn(std::move(s), o);
+  ChurnOptions rest = o;
+  if (o.progress) rest.progress = o.progress.part(0.1, 0.95);
+  ChurnAnalysis a = analyze_churn(std::move(s), rest);
   a.report = rep;
+  o.progress.at("conversion per community", 0.95);
   a.conversion = conversion_by_community(log);
+  o.progress.at("conversion per community", 1);
   return a;
 }
 

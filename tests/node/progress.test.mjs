@@ -25,12 +25,14 @@ function checkReports(seen, stages) {
   assert.equal(seen.filter((p) => p.fraction === 1).length, 1, 'completion is reported once');
 }
 
-test('segment reports k-means progress and returns the same segments as without it', () => {
+test('segment reports the feature pass, then k-means, and returns the same segments as without it', () => {
   const p = collect();
   const withP = ds.segment({ k: 4, seed: 1, nInit: 3, onProgress: p.onProgress });
-  checkReports(p.seen, ['k-means']);
-  // Three restarts share the range: some report lies in each third.
-  for (const third of [0, 1, 2]) assert.ok(p.seen.some((x) => x.fraction > third / 3 && x.fraction <= (third + 1) / 3));
+  checkReports(p.seen, ['learner features', 'k-means']);
+  assert.equal(p.seen[0].stage, 'learner features');
+  assert.equal(p.seen.findLast((x) => x.stage === 'learner features').fraction, 0.4);
+  // Three restarts share k-means' range (0.4..1): some report lies in each third of it.
+  for (const third of [0, 1, 2]) assert.ok(p.seen.some((x) => x.stage === 'k-means' && x.fraction > 0.4 + 0.2 * third && x.fraction <= 0.4 + 0.2 * (third + 1)));
   const without = ds.segment({ k: 4, seed: 1, nInit: 3 });
   assert.deepEqual(withP.kmeans, without.kmeans);
   assert.deepEqual([...withP.assignments], [...without.assignments]);
@@ -39,9 +41,9 @@ test('segment reports k-means progress and returns the same segments as without 
 test('automatic k reports progress across every k tried', () => {
   const p = collect();
   const r = ds.segment({ autoK: true, kMin: 2, kMax: 5, nInit: 1, seed: 3, onProgress: p.onProgress });
-  checkReports(p.seen, ['k-means']);
+  checkReports(p.seen, ['learner features', 'k-means']);
   assert.equal(r.autoK.tried.length, 4);
-  assert.ok(p.seen.some((x) => x.fraction > 0.75 && x.fraction < 1), 'the last k has its own quarter');
+  assert.ok(p.seen.some((x) => x.fraction > 0.85 && x.fraction < 1), 'the last k has its own quarter of the k-means range');
 });
 
 test('rules report baskets, itemsets and rules stages in order', () => {
@@ -54,10 +56,13 @@ test('rules report baskets, itemsets and rules stages in order', () => {
   assert.deepEqual(r, ds.rules({ minSupport: 0.002, maxSize: 3 }));
 });
 
-test('churn reports the fit, the spend model and the scoring', () => {
+test('churn reports the summary, the fit, the spend model, the scoring and the conversion table', () => {
   const p = collect();
   const r = ds.churn({ onProgress: p.onProgress });
-  checkReports(p.seen, ['BG/NBD fit', 'spend model', 'scoring learners']);
+  const order = ['purchase summary', 'BG/NBD fit', 'spend model', 'scoring learners', 'conversion per community'];
+  checkReports(p.seen, order);
+  const stages = p.seen.map((x) => x.stage).filter((s, i, a) => i === 0 || a[i - 1] !== s);
+  assert.deepEqual(stages, order);
   assert.ok(p.seen.filter((x) => x.stage === 'BG/NBD fit').length >= 3, 'the fit reports while it runs');
   const plain = ds.churn();
   assert.deepEqual(r.model, plain.model);
