@@ -13,7 +13,7 @@
 // customers = learners, products = courses, countries = communities). The same evaluation is
 // `circlewise model evaluate events.csv --ldp-epsilons 0.5,1,2,4,8`.
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import Papa from 'papaparse';
 import { load } from '../web/index.js';
@@ -24,10 +24,15 @@ const MAX_CASES = mcIdx > 0 ? Number(process.argv[mcIdx + 1]) : 0;
 const svgIdx = process.argv.indexOf('--svg');
 const SVG = svgIdx > 0 ? process.argv[svgIdx + 1] : '';
 const QUICK = process.argv.includes('--quick');
+// --render rows.json: only render the table and chart from saved results ({rows, scaling}, the
+// --json output; also what `circlewise model evaluate --json` gives, converted by the caller).
+const renderIdx = process.argv.indexOf('--render');
+const RENDER = renderIdx > 0 ? process.argv[renderIdx + 1] : '';
 const EPSILONS = [0.5, 1, 2, 4, 8];
-const cw = await load();
-const rows = [];
-const scaling = [];
+const cw = RENDER ? null : await load();
+const saved = RENDER ? JSON.parse(readFileSync(RENDER, 'utf8')) : null;
+const rows = saved?.rows ?? [];
+const scaling = saved?.scaling ?? [];
 
 function evaluate(name, ds, options, { table = rows, learners } = {}) {
   const t = performance.now();
@@ -46,14 +51,14 @@ function evaluate(name, ds, options, { table = rows, learners } = {}) {
   if (!JSON_OUT) console.error(`${name}: ${q.learnersEvaluated} learners, ${q.courses} courses, ${secs.toFixed(1)} s; item-item/popularity recall = ${(item.recall / pop.recall).toFixed(2)}x`);
 }
 
-for (const [learners, courses] of [[2000, 60], [20000, 60], [20000, 500]]) {
+for (const [learners, courses] of RENDER ? [] : [[2000, 60], [20000, 60], [20000, 500]]) {
   const ds = cw.generatePlatform({ seed: 42, learners, courses });
   evaluate(`synthetic ${learners}x${courses}`, ds, { ease: courses <= 1000, ldpEpsilons: EPSILONS });
   ds.close();
 }
 
 // How many learners keep most of the gain at epsilon 4 (and 2, 8)? Larger simulated populations.
-if (!QUICK) {
+if (!QUICK && !RENDER) {
   for (const courses of [60, 500]) {
     for (const learners of [2000, 5000, 20000, 50000, 100000, 200000]) {
       const ds = cw.generatePlatform({ seed: 42, learners, courses });
@@ -67,7 +72,9 @@ if (!QUICK) {
 // customer left out (and counted).
 const shared = process.env.CIRCLEWISE_SHARED_DATA ?? fileURLToPath(new URL('../../shared/data', import.meta.url));
 const retail = `${shared}/online-retail-uci/online_retail.csv.xz`;
-if (existsSync(retail)) {
+if (RENDER) {
+  // nothing to compute
+} else if (existsSync(retail)) {
   const text = await new Promise((resolve, reject) => {
     const xz = spawn('xz', ['-dc', retail]);
     const chunks = [];
