@@ -26,7 +26,7 @@ for name in "${names[@]}"; do
   status=0
   "$target" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "$work" "$seeds" >"$artifacts/log" 2>&1 || status=$?
-  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|^#[0-9]+ +(DONE|INITED)|ERROR|SUMMARY|Test unit written" \
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb)|^#[0-9]+[[:space:]]+(DONE|INITED)|ERROR|SUMMARY|Test unit written" \
     "$artifacts/log" || true
   # A failure leaves crash-* (or leak-, timeout-, oom-) files and a non-zero exit: fail loudly.
   if [ "$status" -ne 0 ] || ls "$artifacts"/crash-* "$artifacts"/leak-* "$artifacts"/timeout-* "$artifacts"/oom-* >/dev/null 2>&1; then

@@ -105,6 +105,7 @@ const CONTRACT = {
     ['huge', () => cw.loadModel({ ...MODEL, k: 1e9 }), /"k" must be an integer between 0 and 10000/],
     ['deep JSON', () => cw.loadModel('{"format":"circlewise-item-model","version":1,"k":1,"method":' + deepObject(100000) + '}'), /"method" must be a string/],
     ['lone surrogate', () => cw.loadModel('{"format":"circlewise-item-model","version":1,"k":1,"method":"\udc80","items":[]}'), /not valid Unicode text/],
+    ['number beyond double', () => cw.loadModel('{"format":"circlewise-item-model","version":1,"k":1e999,"items":[]}'), /not valid JSON.*number overflow/],
   ],
   'Recommender.recommend': [
     ['huge', () => withModel((r) => r.recommend([], { n: 1e9 })), /"n" must be an integer between 1 and 1000/],
@@ -207,6 +208,7 @@ const CONTRACT = {
     ['NaN epsilon', () => cw.validateReport({ ...report, epsilon: Number.NaN }), /epsilon/],
     ['deep JSON', () => cw.validateReport(deepText(100000)), /a report must be a JSON object/],
     ['not JSON', () => cw.validateReport('{oops'), /not valid JSON/],
+    ['number beyond double', () => cw.validateReport('{"v":1e999}'), /not valid JSON.*number overflow/],
   ],
   createAggregator: [
     ['huge', () => cw.createAggregator({ kind: 'item', items: 2 ** 40 }), /must be an integer in \[2, 2147483648\]/],
