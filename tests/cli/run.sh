@@ -34,4 +34,18 @@ check "--help lists inspect" "$("$cli" --help | grep -q 'inspect'; echo $?)"
 printf 'learner;action;time\nx;view;2024-01-01\n' > "$dir/semi.csv"
 check "--column and --delimiter rename fields" "$("$cli" inspect "$dir/semi.csv" --delimiter ';' --column user_id=learner --column event=action --column ts=time --json | grep -q '"events": 1'; echo $?)"
 
+# Communities (docs/communities.md): health, referrals, targets with CSV export.
+"$cli" generate --seed 5 --learners 1500 --advocates 2 --declining-community --truth "$dir/ctruth.json" > "$dir/comm.csv"
+check "generate plants advocates" "$(grep -q '"advocates"' "$dir/ctruth.json"; echo $?)"
+check "communities ranks communities" "$("$cli" communities "$dir/comm.csv" | grep -q '^ *1  '; echo $?)"
+check "communities --json has periods" "$("$cli" communities "$dir/comm.csv" --json --period week | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);process.exit(r.period==="week"&&r.communities[0].periods.length>0?0:1)})'; echo $?)"
+check "referrals finds the planted advocates" "$("$cli" referrals "$dir/comm.csv" --json --top 2 | node -e 'const t=require(process.argv[1]);let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s).advocates.map(x=>x.learner).sort();process.exit(JSON.stringify(a)===JSON.stringify([...t.advocates].sort())?0:1)})' "$dir/ctruth.json"; echo $?)"
+"$cli" targets "$dir/comm.csv" --course course-002 --limit 5 --csv "$dir/targets.csv" > "$dir/targets.txt"
+check "targets writes a CSV list" "$([ "$(wc -l < "$dir/targets.csv")" -eq 6 ] && head -1 "$dir/targets.csv" | grep -q '^learner,probability'; echo $?)"
+check "targets states the estimate's basis" "$(grep -q 'not a promise' "$dir/targets.txt"; echo $?)"
+err=$("$cli" targets "$dir/comm.csv" --course nope 2>&1 >/dev/null); code=$?
+check "targets with an unknown course exits 1 and names it" "$([ $code -eq 1 ] && grep -q 'course "nope" never occurs' <<<"$err"; echo $?)"
+"$cli" targets "$dir/comm.csv" >/dev/null 2>&1
+check "targets without --course exits 2" "$([ $? -eq 2 ]; echo $?)"
+
 [ $fails -eq 0 ] || { echo "$fails CLI check(s) failed"; exit 1; }
