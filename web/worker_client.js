@@ -12,7 +12,17 @@ function remoteProxy(client, target) {
     get(t, prop) {
       if (prop in t) return t[prop];
       if (typeof prop !== 'string' || prop === 'then') return undefined;
-      return (...args) => client.request({ kind: 'dataset', dataset: t.id, method: prop, args });
+      return (...args) => {
+        // A progress callback stays on this side; the worker reports progress by message.
+        const last = args[args.length - 1];
+        let onProgress;
+        if (last && typeof last === 'object' && typeof last.onProgress === 'function') {
+          const { onProgress: cb, ...rest } = last;
+          onProgress = cb;
+          args = [...args.slice(0, -1), rest];
+        }
+        return client.request({ kind: 'dataset', dataset: t.id, method: prop, args }, onProgress);
+      };
     },
   });
 }

@@ -1,16 +1,16 @@
 #include "circlewise/invite_targets.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include <Eigen/Dense>
-
 #include "circlewise/error.h"
 #include "circlewise/learner_features.h"
+#include "circlewise/random.h"
 #include "circlewise/rfm.h"
 #include "circlewise/timestamp.h"
 
@@ -20,6 +20,10 @@ namespace {
 constexpr int64_t kDayMs = 86400000;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr int kSignals = 6;
+constexpr size_t kCols = 1 + kSignals;
+// Plain loops in a fixed order (no SIMD reductions, portable exp/log): the same probabilities, bit
+// for bit, natively and in WASM.
+using Row = std::array<double, kCols>;
 const char* const kSignalNames[kSignals] = {"ruleConfidence", "similarity",  "recency (R-3)/2",
                                             "frequency+money (FM-3)/2", "log1p(activity 30d)", "communityShare"};
 
@@ -29,8 +33,9 @@ struct Snapshot {
   RfmScores rfm;
   std::vector<uint8_t> owns_target;             // per row
   std::vector<std::vector<int32_t>> owned;      // per row: courses bought by then
-  Eigen::MatrixXd x;                            // rows × (1 + kSignals)
+  std::vector<Row> x;                           // intercept 1, then the signals
   std::vector<int32_t> best_antecedent;         // per row
+  std::vector<double> activity;                 // engagement events in the 30 days before t
 };
 
 Snapshot snapshot(const EventLog& log, int64_t t, const std::vector<uint8_t>& is_target) {
@@ -45,7 +50,8 @@ Snapshot snapshot(const EventLog& log, int64_t t, const std::vector<uint8_t>& is
   for (size_t k = 0; k < n; ++k) row_of[static_cast<size_t>(s.f.user[k])] = static_cast<int32_t>(k);
   s.owns_target.assign(n, 0);
   s.owned.assign(n, {});
-  std::vector<double> activity(n, 0.0);
+  std::vector<double>& activity = s.activity;
+  activity.assign(n, 0.0);
   const auto purchase = static_cast<int32_t>(EventType::kPurchase);
   const auto join = static_cast<int32_t>(EventType::kJoin), leave = static_cast<int32_t>(EventType::kLeave);
   const auto refund = static_cast<int32_t>(EventType::kRefund);
@@ -81,7 +87,7 @@ Snapshot snapshot(const EventLog& log, int64_t t, const std::vector<uint8_t>& is
     comm_n[ci(s.f.community[k])] += 1;
     comm_own[ci(s.f.community[k])] += s.owns_target[k];
   }
-  s.x.resize(static_cast<Eigen::Index>(n), 1 + kSignals);
+  s.x.assign(n, Row{});
   s.best_antecedent.assign(n, kNone);
   for (size_t k = 0; k < n; ++k) {
     double conf = 0, sim = 0;
@@ -94,35 +100,65 @@ Snapshot snapshot(const EventLog& log, int64_t t, const std::vector<uint8_t>& is
       }
       if (target_owners > 0) sim += both[ii] / std::sqrt(own[ii] * target_owners);
     }
-    const auto row = static_cast<Eigen::Index>(k);
-    s.x(row, 0) = 1;
-    s.x(row, 1) = conf;
-    s.x(row, 2) = sim;
-    s.x(row, 3) = (s.rfm.r[k] - 3) / 2.0;
-    s.x(row, 4) = (s.rfm.fm[k] - 3) / 2.0;
-    s.x(row, 5) = std::log1p(activity[k]);
     const size_t c = ci(s.f.community[k]);
-    s.x(row, 6) = comm_own[c] / comm_n[c];
+    s.x[k] = {1, conf, sim, (s.rfm.r[k] - 3) / 2.0, (s.rfm.fm[k] - 3) / 2.0, portable_log(1 + activity[k]),
+              comm_own[c] / comm_n[c]};
   }
   return s;
 }
 
-double sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) / (1 + std::exp(z)); }
+double dot(const Row& a, const Row& b) {
+  double s = 0;
+  for (size_t j = 0; j < kCols; ++j) s += a[j] * b[j];
+  return s;
+}
 
-// Ridge-penalised logistic regression by iteratively reweighted least squares (intercept unpenalised).
-Eigen::VectorXd fit_logistic(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, double ridge) {
-  const Eigen::Index k = x.cols();
-  Eigen::VectorXd w = Eigen::VectorXd::Zero(k);
-  Eigen::MatrixXd penalty = ridge * Eigen::MatrixXd::Identity(k, k);
-  penalty(0, 0) = 0;
+double sigmoid(double z) {
+  z = std::clamp(z, -700.0, 700.0);
+  return z >= 0 ? 1 / (1 + portable_exp(-z)) : portable_exp(z) / (1 + portable_exp(z));
+}
+
+// Ridge-penalised logistic regression by Newton's method (= IRLS), the intercept unpenalised; the
+// Hessian is positive definite thanks to the ridge, so Cholesky solves each step.
+Row fit_logistic(const std::vector<Row>& x, const std::vector<uint8_t>& y, double ridge) {
+  Row w{};
   for (int it = 0; it < 100; ++it) {
-    Eigen::VectorXd p = (x * w).unaryExpr([](double z) { return sigmoid(z); });
-    Eigen::VectorXd wt = p.array() * (1 - p.array());
-    Eigen::MatrixXd h = x.transpose() * wt.asDiagonal() * x + penalty;
-    Eigen::VectorXd g = x.transpose() * (y - p) - penalty * w;
-    Eigen::VectorXd step = h.ldlt().solve(g);
-    w += step;
-    if (step.cwiseAbs().maxCoeff() < 1e-10) break;
+    double h[kCols][kCols] = {};
+    Row g{};
+    for (size_t i = 0; i < x.size(); ++i) {
+      const double p = sigmoid(dot(x[i], w)), v = p * (1 - p), r = y[i] - p;
+      for (size_t a = 0; a < kCols; ++a) {
+        g[a] += x[i][a] * r;
+        for (size_t b = 0; b <= a; ++b) h[a][b] += v * x[i][a] * x[i][b];
+      }
+    }
+    for (size_t a = 1; a < kCols; ++a) {
+      h[a][a] += ridge;
+      g[a] -= ridge * w[a];
+    }
+    // Cholesky h = L L^T in the lower triangle, then forward and back substitution.
+    for (size_t a = 0; a < kCols; ++a) {
+      for (size_t b = 0; b <= a; ++b) {
+        double s = h[a][b];
+        for (size_t k = 0; k < b; ++k) s -= h[a][k] * h[b][k];
+        h[a][b] = a == b ? std::sqrt(std::max(s, 1e-300)) : s / h[b][b];
+      }
+    }
+    Row step = g;
+    for (size_t a = 0; a < kCols; ++a) {
+      for (size_t k = 0; k < a; ++k) step[a] -= h[a][k] * step[k];
+      step[a] /= h[a][a];
+    }
+    for (size_t a = kCols; a-- > 0;) {
+      for (size_t k = a + 1; k < kCols; ++k) step[a] -= h[k][a] * step[k];
+      step[a] /= h[a][a];
+    }
+    double biggest = 0;
+    for (size_t a = 0; a < kCols; ++a) {
+      w[a] += step[a];
+      biggest = std::max(biggest, std::fabs(step[a]));
+    }
+    if (biggest < 1e-10) break;
   }
   return w;
 }
@@ -208,30 +244,26 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
     const int32_t row = row_past[static_cast<size_t>(log.user[i])];
     if (row != kNone) bought_after[static_cast<size_t>(row)] = 1;
   }
-  std::vector<Eigen::Index> train;
-  for (size_t k = 0; k < past.f.size(); ++k)
-    if (!past.owns_target[k]) train.push_back(static_cast<Eigen::Index>(k));
-  Eigen::MatrixXd x(static_cast<Eigen::Index>(train.size()), 1 + kSignals);
-  Eigen::VectorXd y(static_cast<Eigen::Index>(train.size()));
+  std::vector<Row> x;
   std::vector<uint8_t> labels;
-  for (size_t k = 0; k < train.size(); ++k) {
-    x.row(static_cast<Eigen::Index>(k)) = past.x.row(train[k]);
-    labels.push_back(bought_after[static_cast<size_t>(train[k])]);
-    y(static_cast<Eigen::Index>(k)) = labels.back();
+  for (size_t k = 0; k < past.f.size(); ++k) {
+    if (past.owns_target[k]) continue;
+    x.push_back(past.x[k]);
+    labels.push_back(bought_after[k]);
   }
-  r.train_learners = train.size();
+  r.train_learners = x.size();
   r.train_buyers = static_cast<uint64_t>(std::count(labels.begin(), labels.end(), 1));
   if (r.train_buyers == 0 || r.train_buyers == r.train_learners)
     throw InputError((r.train_buyers == 0 ? "no" : "every") + std::string(" learner who did not own ") + what +
                      " on " + format_timestamp(t0).substr(0, 10) + " bought it in the " + std::to_string(o.horizon_days) +
                      " days after: there is no basis for an estimate; choose a longer \"horizonDays\"");
-  const Eigen::VectorXd w = fit_logistic(x, y, 1.0);
+  const Row w = fit_logistic(x, labels, 1.0);
   std::vector<double> fitted;
-  for (Eigen::Index k = 0; k < x.rows(); ++k) fitted.push_back(x.row(k).dot(w));
+  for (const auto& row : x) fitted.push_back(dot(row, w));
   r.train_auc = auc(fitted, labels);
   r.feature_names.assign(kSignalNames, kSignalNames + kSignals);
   r.feature_names.insert(r.feature_names.begin(), "intercept");
-  r.coefficients.assign(w.data(), w.data() + w.size());
+  r.coefficients.assign(w.begin(), w.end());
 
   // Scoring now.
   Snapshot now = snapshot(log, end, is_target);
@@ -243,7 +275,7 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
       ++r.owners;
       continue;
     }
-    prob[k] = sigmoid(now.x.row(static_cast<Eigen::Index>(k)).dot(w));
+    prob[k] = sigmoid(dot(now.x[k], w));
     const bool seg_ok = segment < 0 || static_cast<int>(now.rfm.segment[k]) == segment;
     const bool ante_ok = std::all_of(antecedent.begin(), antecedent.end(), [&](int32_t a) {
       return std::binary_search(now.owned[k].begin(), now.owned[k].end(), a);
@@ -270,11 +302,10 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
     const int32_t c = now.f.community[k];
     t.community = c == kNone ? "" : std::string(log.communities.name(c));
     t.probability = prob[k];
-    const auto row = static_cast<Eigen::Index>(k);
-    t.rule_confidence = now.x(row, 1);
-    t.similarity = now.x(row, 2);
-    t.activity = std::expm1(now.x(row, 5));
-    t.community_share = now.x(row, 6);
+    t.rule_confidence = now.x[k][1];
+    t.similarity = now.x[k][2];
+    t.activity = now.activity[k];
+    t.community_share = now.x[k][6];
     t.r = now.rfm.r[k];
     t.fm = now.rfm.fm[k];
     if (now.best_antecedent[k] != kNone) t.best_antecedent = std::string(log.items.name(now.best_antecedent[k]));

@@ -48,4 +48,19 @@ check "targets with an unknown course exits 1 and names it" "$([ $code -eq 1 ] &
 "$cli" targets "$dir/comm.csv" >/dev/null 2>&1
 check "targets without --course exits 2" "$([ $? -eq 2 ]; echo $?)"
 
+# Native and WASM give the same answers, bit for bit (the WASM module is built by scripts/build.sh).
+"$cli" communities "$dir/comm.csv" --json > "$dir/h.json"
+"$cli" referrals "$dir/comm.csv" --json > "$dir/r.json"
+"$cli" targets "$dir/comm.csv" --course course-002 --limit 0 --json > "$dir/t.json"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+check "communities, referrals, targets: native = WASM" "$(node --input-type=module -e '
+  import { load } from "'"$root"'/web/index.js";
+  import { readFileSync } from "node:fs";
+  const [csv, h, r, t] = process.argv.slice(1).map((f) => readFileSync(f, "utf8"));
+  const cw = await load();
+  const ds = cw.parseEvents(csv);
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(JSON.parse(b));
+  process.exit(same(ds.communityHealth(), h) && same(ds.referrals(), r) && same(ds.inviteTargets({ course: "course-002", limit: 0 }), t) ? 0 : 1);
+' "$dir/comm.csv" "$dir/h.json" "$dir/r.json" "$dir/t.json"; echo $?)"
+
 [ $fails -eq 0 ] || { echo "$fails CLI check(s) failed"; exit 1; }

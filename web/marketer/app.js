@@ -4,6 +4,7 @@
 // keeps the plan in the URL hash. window.__marketer exposes the last results for the browser tests.
 import uPlot from 'uplot';
 import { loadInWorker } from '../index.js';
+import { init as initCommunities } from './communities.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -675,6 +676,7 @@ $('#events-file').addEventListener('change', (e) => {
 // ───────────── Start ─────────────
 try {
   cw = await loadInWorker();
+  initCommunities(cw);
   say('Ready. Upload your history or use the demo history.');
   const restore = readHash();
   if (restore.tab && $(`#tab-${restore.tab}`)) showTab(restore.tab);
