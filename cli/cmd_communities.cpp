@@ -23,7 +23,7 @@ int communities(int argc, char** argv) {
   auto options = community_health_options_from_json(opts);
   EventLog log = read_log_arg(a);
   auto result = community_health(log, options);
-  if (a.has("json")) std::cout << to_json(result).dump(2) << "\n";
+  if (a.has("json")) std::cout << nlohmann::json::parse(to_json_text(result)).dump(2) << "\n";
   else std::cout << to_text(result);
   return 0;
 }

@@ -24,7 +24,7 @@ int referrals(int argc, char** argv) {
   auto options = referral_options_from_json(opts);
   EventLog log = read_log_arg(a);
   auto result = circlewise::referrals(log, options);
-  if (a.has("json")) std::cout << to_json(result).dump(2) << "\n";
+  if (a.has("json")) std::cout << nlohmann::json::parse(to_json_text(result)).dump(2) << "\n";
   else std::cout << to_text(result);
   return 0;
 }

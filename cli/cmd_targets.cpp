@@ -48,7 +48,7 @@ int targets(int argc, char** argv) {
     if (!out) throw InputError("cannot write \"" + path + "\"");
     out << to_csv(result);
   }
-  if (a.has("json")) std::cout << to_json(result).dump(2) << "\n";
+  if (a.has("json")) std::cout << nlohmann::json::parse(to_json_text(result)).dump(2) << "\n";
   else std::cout << to_text(result);
   return 0;
 }

@@ -1,11 +1,13 @@
-// Communities on a dataset: health, referrals and invite targets. Options JSON in, result JSON
-// (or CSV for a target list) out.
+// Communities on a dataset: health, referrals and invite targets. One entry point (one error
+// wrapper, which keeps the module small): what + options JSON in, result JSON (or CSV for a target
+// list) out.
 #include <emscripten/bind.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "circlewise/community_health.h"
+#include "circlewise/error.h"
 #include "circlewise/invite_targets.h"
 #include "circlewise/referrals.h"
 #include "js_error.h"
@@ -17,28 +19,17 @@ using wasm::json_argument;
 
 namespace {
 
-std::string community_health_json(const EventLog& log, const std::string& options_json) {
+// what: "health", "referrals", "targets" (JSON) or "targetsCsv".
+std::string communities_text(const EventLog& log, const std::string& what, const std::string& options_json) {
   return guarded([&] {
-    return to_json(community_health(log, community_health_options_from_json(json_argument(options_json)))).dump();
-  });
-}
-
-std::string referrals_json(const EventLog& log, const std::string& options_json) {
-  return guarded([&] { return to_json(referrals(log, referral_options_from_json(json_argument(options_json)))).dump(); });
-}
-
-// format: "json" or "csv" (the target list only).
-std::string invite_targets_text(const EventLog& log, const std::string& options_json, const std::string& format) {
-  return guarded([&] {
-    InviteTargetResult r = invite_targets(log, invite_target_options_from_json(json_argument(options_json)));
-    return format == "csv" ? to_csv(r) : to_json(r).dump();
+    const nlohmann::json options = json_argument(options_json);
+    if (what == "health") return to_json_text(community_health(log, community_health_options_from_json(options)));
+    if (what == "referrals") return to_json_text(referrals(log, referral_options_from_json(options)));
+    InviteTargetResult r = invite_targets(log, invite_target_options_from_json(options));
+    return what == "targetsCsv" ? to_csv(r) : to_json_text(r);
   });
 }
 
 }  // namespace
 
-EMSCRIPTEN_BINDINGS(circlewise_communities) {
-  emscripten::function("communityHealthJson", &community_health_json);
-  emscripten::function("referralsJson", &referrals_json);
-  emscripten::function("inviteTargetsText", &invite_targets_text);
-}
+EMSCRIPTEN_BINDINGS(circlewise_communities) { emscripten::function("communitiesText", &communities_text); }

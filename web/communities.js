@@ -21,12 +21,12 @@ export const datasetMethods = {
    */
   communityHealth(options = {}) {
     const [json] = checkOptions('communityHealth', options);
-    return JSON.parse(call(() => this.module.communityHealthJson(this.handle, json)));
+    return JSON.parse(call(() => this.module.communitiesText(this.handle, 'health', json)));
   },
   /** Referrals, chains and advocates. Options: period, top, rankBy ('members'|'revenue'). */
   referrals(options = {}) {
     const [json] = checkOptions('referrals', options);
-    return JSON.parse(call(() => this.module.referralsJson(this.handle, json)));
+    return JSON.parse(call(() => this.module.communitiesText(this.handle, 'referrals', json)));
   },
   /**
    * Learners to invite for a course or bundle, by propensity to buy. Options: course | courses,
@@ -34,12 +34,12 @@ export const datasetMethods = {
    */
   inviteTargets(options) {
     const [json] = checkOptions('inviteTargets', options ?? null);
-    return JSON.parse(call(() => this.module.inviteTargetsText(this.handle, json, 'json')));
+    return JSON.parse(call(() => this.module.communitiesText(this.handle, 'targets', json)));
   },
   /** The same target list as CSV text (learner,probability,segment,community,...). */
   inviteTargetsCSV(options) {
     const [json] = checkOptions('inviteTargetsCSV', options ?? null);
-    return call(() => this.module.inviteTargetsText(this.handle, json, 'csv'));
+    return call(() => this.module.communitiesText(this.handle, 'targetsCsv', json));
   },
   /**
    * Everything the Communities page shows, in stages with progress ({stage, done, total}) and a

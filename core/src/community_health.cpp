@@ -10,6 +10,7 @@
 
 #include "circlewise/error.h"
 #include "circlewise/timestamp.h"
+#include "json_text.h"
 
 namespace circlewise {
 namespace {
@@ -63,7 +64,7 @@ CommunityHealthResult community_health(const EventLog& log, const CommunityHealt
   // Time order (the reader keeps file order); ties keep file order.
   std::vector<size_t> order(log.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return log.ts_ms[a] < log.ts_ms[b]; });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return log.ts_ms[a] < log.ts_ms[b] || (log.ts_ms[a] == log.ts_ms[b] && a < b); });
   if (!order.empty()) {
     r.first_period = period_of(log.ts_ms[order.front()], o.period);
     r.last_period = period_of(log.ts_ms[order.back()], o.period);
@@ -301,7 +302,7 @@ CommunityHealthResult community_health(const EventLog& log, const CommunityHealt
       if (hp.period == r.ranked_period && std::isfinite(hp.value[o.rank_by])) return hp.value[o.rank_by];
     return -std::numeric_limits<double>::infinity();
   };
-  std::stable_sort(r.communities.begin(), r.communities.end(), [&](const CommunityHealth& x, const CommunityHealth& y) {
+  std::sort(r.communities.begin(), r.communities.end(), [&](const CommunityHealth& x, const CommunityHealth& y) {
     if (x.empty != y.empty) return y.empty;
     const double kx = key(x), ky = key(y);
     if (kx != ky) return kx > ky;
@@ -344,46 +345,50 @@ CommunityHealthOptions community_health_options_from_json(const nlohmann::json& 
 }
 
 namespace {
-nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+const char* period_name(RetentionPeriod p) {
+  return p == RetentionPeriod::kDay ? "day" : p == RetentionPeriod::kWeek ? "week" : "month";
+}
+
+void write_period(JsonText& w, const HealthPeriod& hp, RetentionPeriod kind) {
+  w.open('{').field("period", period_label(hp.period, kind)).key("partial").boolean(hp.partial);
+  for (size_t m = 0; m < kHealthMetricCount; ++m) w.field(kHealthMetricNames[m], hp.value[m]);
+  w.field("engagementEvents", hp.engagement_events).field("sharers", hp.sharers).field("retainedPayers", hp.retained_payers);
+  w.key("trend").open('{');
+  for (size_t m = 0; m < kHealthMetricCount; ++m) {
+    if (!std::isfinite(hp.change[m])) continue;
+    w.key(kHealthMetricNames[m]).open('{').field("change", hp.change[m]).field("z", hp.z[m]).key("flag");
+    if (hp.flag[m]) w.str(hp.flag[m] > 0 ? "up" : "down");
+    else w.null();
+    w.close('}');
+  }
+  w.close('}').close('}');
+}
 }  // namespace
 
-nlohmann::json to_json(const CommunityHealthResult& r) {
-  using json = nlohmann::json;
-  json comms = json::array();
+std::string to_json_text(const CommunityHealthResult& r) {
+  JsonText w;
+  w.open('{').field("period", period_name(r.period)).field("rankBy", kHealthMetricNames[r.rank_by]);
+  w.field("rankedPeriod", period_label(r.ranked_period, r.period));
+  w.field("firstPeriod", period_label(r.first_period, r.period)).field("lastPeriod", period_label(r.last_period, r.period));
+  w.key("communities").open('[');
   for (const auto& h : r.communities) {
-    json periods = json::array();
-    for (const auto& hp : h.periods) {
-      json p = {{"period", period_label(hp.period, r.period)}, {"partial", hp.partial}};
-      for (size_t m = 0; m < kHealthMetricCount; ++m) p[std::string(kHealthMetricNames[m])] = num(hp.value[m]);
-      p["engagementEvents"] = hp.engagement_events;
-      p["sharers"] = hp.sharers;
-      p["retainedPayers"] = hp.retained_payers;
-      json trend = json::object();
-      for (size_t m = 0; m < kHealthMetricCount; ++m) {
-        if (!std::isfinite(hp.change[m])) continue;
-        trend[std::string(kHealthMetricNames[m])] = {
-            {"change", hp.change[m]},
-            {"z", num(hp.z[m])},
-            {"flag", hp.flag[m] > 0 ? json("up") : hp.flag[m] < 0 ? json("down") : json(nullptr)}};
-      }
-      p["trend"] = std::move(trend);
-      periods.push_back(std::move(p));
-    }
-    json latest = nullptr;
+    w.open('{').field("community", h.community).field("rank", uint64_t{h.rank}).key("empty").boolean(h.empty);
+    w.key("latest");
+    const HealthPeriod* latest = nullptr;
     for (const auto& hp : h.periods)
-      if (hp.period == r.ranked_period) latest = periods[static_cast<size_t>(&hp - h.periods.data())];
-    comms.push_back({{"community", h.community}, {"rank", h.rank}, {"empty", h.empty}, {"latest", latest},
-                     {"periods", std::move(periods)}});
+      if (hp.period == r.ranked_period) latest = &hp;
+    if (latest) write_period(w, *latest, r.period);
+    else w.null();
+    w.key("periods").open('[');
+    for (const auto& hp : h.periods) write_period(w, hp, r.period);
+    w.close(']').close('}');
   }
-  return {{"period", r.period == RetentionPeriod::kDay ? "day" : r.period == RetentionPeriod::kWeek ? "week" : "month"},
-          {"rankBy", std::string(kHealthMetricNames[r.rank_by])},
-          {"rankedPeriod", period_label(r.ranked_period, r.period)},
-          {"firstPeriod", period_label(r.first_period, r.period)},
-          {"lastPeriod", period_label(r.last_period, r.period)},
-          {"communities", std::move(comms)},
-          {"eventsWithoutCommunity", r.events_without_community},
-          {"leavesWithoutMembership", r.leaves_without_membership},
-          {"warnings", r.warnings}};
+  w.close(']');
+  w.field("eventsWithoutCommunity", r.events_without_community).field("leavesWithoutMembership", r.leaves_without_membership);
+  w.key("warnings").open('[');
+  for (const auto& x : r.warnings) w.str(x);
+  w.close(']').close('}');
+  return w.text();
 }
 
 std::string to_text(const CommunityHealthResult& r) {

@@ -13,6 +13,7 @@
 #include "circlewise/random.h"
 #include "circlewise/rfm.h"
 #include "circlewise/timestamp.h"
+#include "json_text.h"
 
 namespace circlewise {
 namespace {
@@ -288,7 +289,7 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
     r.expected_all += prob[k];
   }
   r.candidates = cand.size();
-  std::stable_sort(cand.begin(), cand.end(), [&](size_t a, size_t b) {
+  std::sort(cand.begin(), cand.end(), [&](size_t a, size_t b) {
     if (prob[a] != prob[b]) return prob[a] > prob[b];
     return log.users.name(now.f.user[a]) < log.users.name(now.f.user[b]);
   });
@@ -320,8 +321,9 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
     counts[c].community = c < nc ? std::string(log.communities.name(static_cast<int32_t>(c))) : "";
     r.by_community.push_back(counts[c]);
   }
-  std::stable_sort(r.by_community.begin(), r.by_community.end(),
-                   [](const auto& a, const auto& b) { return a.listed > b.listed; });
+  std::sort(r.by_community.begin(), r.by_community.end(), [](const auto& a, const auto& b) {
+    return a.listed > b.listed || (a.listed == b.listed && a.community < b.community);
+  });
 
   // Seeding: ownership by (segment, main community) against the same segment elsewhere.
   std::vector<std::vector<uint64_t>> seg_n(kRfmSegmentCount, std::vector<uint64_t>(nc + 1, 0)), seg_own = seg_n;
@@ -363,8 +365,10 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
       r.seeding.push_back(std::move(g));
     }
   }
-  std::stable_sort(r.seeding.begin(), r.seeding.end(),
-                   [](const auto& a, const auto& b) { return a.expected_extra > b.expected_extra; });
+  std::sort(r.seeding.begin(), r.seeding.end(), [](const auto& a, const auto& b) {
+    if (a.expected_extra != b.expected_extra) return a.expected_extra > b.expected_extra;
+    return a.segment != b.segment ? a.segment < b.segment : a.community < b.community;
+  });
   return r;
 }
 
@@ -418,66 +422,43 @@ InviteTargetOptions invite_target_options_from_json(const nlohmann::json& j) {
   return o;
 }
 
-namespace {
-nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-}  // namespace
-
-nlohmann::json to_json(const InviteTargetResult& r) {
-  using json = nlohmann::json;
-  json targets = json::array();
-  for (const auto& t : r.targets)
-    targets.push_back({{"learner", t.learner},
-                       {"probability", t.probability},
-                       {"segment", t.segment},
-                       {"community", t.community.empty() ? json(nullptr) : json(t.community)},
-                       {"ruleConfidence", t.rule_confidence},
-                       {"bestAntecedent", t.best_antecedent.empty() ? json(nullptr) : json(t.best_antecedent)},
-                       {"similarity", t.similarity},
-                       {"activity", t.activity},
-                       {"communityShare", t.community_share},
-                       {"r", t.r},
-                       {"fm", t.fm}});
-  json by = json::array();
+std::string to_json_text(const InviteTargetResult& r) {
+  JsonText w;
+  w.open('{').key("courses").open('[');
+  for (const auto& c : r.courses) w.str(c);
+  w.close(']').field("asOf", format_timestamp(r.as_of_ms)).field("owners", r.owners).field("candidates", r.candidates);
+  w.field("filteredOut", r.filtered_out).field("expectedConversions", r.expected_listed);
+  w.field("expectedConversionsAllCandidates", r.expected_all);
+  w.key("model").open('{').field("trainedFrom", format_timestamp(r.train_from_ms));
+  w.field("horizonDays", (r.as_of_ms - r.train_from_ms) / static_cast<double>(kDayMs));
+  w.field("learners", r.train_learners).field("buyers", r.train_buyers).field("auc", r.train_auc);
+  w.key("coefficients").open('{');
+  for (size_t i = 0; i < r.coefficients.size(); ++i) w.field(r.feature_names[i], r.coefficients[i]);
+  w.close('}').field("basis",
+                     "logistic regression of buying in the last window on the signals at its start, applied to the "
+                     "signals now; an estimate from this log, assuming the next window behaves like the last");
+  w.close('}').key("targets").open('[');
+  for (const auto& t : r.targets) {
+    w.open('{').field("learner", t.learner).field("probability", t.probability).field("segment", t.segment);
+    w.key("community").str_or_null(t.community).field("ruleConfidence", t.rule_confidence);
+    w.key("bestAntecedent").str_or_null(t.best_antecedent).field("similarity", t.similarity);
+    w.field("activity", t.activity).field("communityShare", t.community_share).field("r", static_cast<double>(t.r));
+    w.field("fm", static_cast<double>(t.fm)).close('}');
+  }
+  w.close(']').key("byCommunity").open('[');
   for (const auto& c : r.by_community)
-    by.push_back({{"community", c.community.empty() ? json(nullptr) : json(c.community)},
-                  {"listed", c.listed},
-                  {"expected", c.expected}});
-  json seed = json::array();
-  for (const auto& g : r.seeding)
-    seed.push_back({{"segment", g.segment},
-                    {"community", g.community},
-                    {"inCommunity", g.in_community},
-                    {"elsewhere", g.elsewhere},
-                    {"shareIn", g.share_in},
-                    {"shareElsewhere", g.share_elsewhere},
-                    {"lift", num(g.lift)},
-                    {"difference", g.difference},
-                    {"differenceInterval", {g.difference_low, g.difference_high}},
-                    {"candidates", g.candidates},
-                    {"expectedExtra", g.expected_extra},
-                    {"expectedExtraInterval", {g.expected_extra_low, g.expected_extra_high}}});
-  json coef = json::object();
-  for (size_t i = 0; i < r.coefficients.size(); ++i) coef[r.feature_names[i]] = r.coefficients[i];
-  return {{"courses", r.courses},
-          {"asOf", format_timestamp(r.as_of_ms)},
-          {"owners", r.owners},
-          {"candidates", r.candidates},
-          {"filteredOut", r.filtered_out},
-          {"expectedConversions", r.expected_listed},
-          {"expectedConversionsAllCandidates", r.expected_all},
-          {"model",
-           {{"trainedFrom", format_timestamp(r.train_from_ms)},
-            {"horizonDays", (r.as_of_ms - r.train_from_ms) / static_cast<double>(kDayMs)},
-            {"learners", r.train_learners},
-            {"buyers", r.train_buyers},
-            {"auc", num(r.train_auc)},
-            {"coefficients", coef},
-            {"basis",
-             "logistic regression of buying in the last window on the signals at its start, applied to the signals "
-             "now; an estimate from this log, assuming the next window behaves like the last"}}},
-          {"targets", std::move(targets)},
-          {"byCommunity", std::move(by)},
-          {"seeding", std::move(seed)}};
+    w.open('{').key("community").str_or_null(c.community).field("listed", c.listed).field("expected", c.expected).close('}');
+  w.close(']').key("seeding").open('[');
+  for (const auto& g : r.seeding) {
+    w.open('{').field("segment", g.segment).field("community", g.community).field("inCommunity", g.in_community);
+    w.field("elsewhere", g.elsewhere).field("shareIn", g.share_in).field("shareElsewhere", g.share_elsewhere);
+    w.field("lift", g.lift).field("difference", g.difference);
+    w.key("differenceInterval").open('[').num(g.difference_low).num(g.difference_high).close(']');
+    w.field("candidates", g.candidates).field("expectedExtra", g.expected_extra);
+    w.key("expectedExtraInterval").open('[').num(g.expected_extra_low).num(g.expected_extra_high).close(']').close('}');
+  }
+  w.close(']').close('}');
+  return w.text();
 }
 
 std::string to_text(const InviteTargetResult& r) {
@@ -523,26 +504,34 @@ std::string to_text(const InviteTargetResult& r) {
   return o.str();
 }
 
+// Plain string appends, not iostreams: this is reachable from the WASM bindings, and iostreams
+// would pull their whole locale machinery into the module.
 std::string to_csv(const InviteTargetResult& r) {
-  std::ostringstream o;
-  o << "learner,probability,segment,community,ruleConfidence,bestAntecedent,similarity,activity,r,fm\n";
-  const auto q = [](const std::string& s) {
-    if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
+  std::string o = "learner,probability,segment,community,ruleConfidence,bestAntecedent,similarity,activity,r,fm\n";
+  const auto text = [&o](const std::string& s) {
+    if (s.find_first_of(",\"\n\r") == std::string::npos) {
+      o += s;
+      return;
+    }
+    o += '"';
+    for (char ch : s) o += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    o += '"';
   };
-  char num_buf[64];
+  char buf[128];
   for (const auto& t : r.targets) {
-    o << q(t.learner) << ',';
-    std::snprintf(num_buf, sizeof num_buf, "%.6f", t.probability);
-    o << num_buf << ',' << q(t.segment) << ',' << q(t.community) << ',';
-    std::snprintf(num_buf, sizeof num_buf, "%.6f", t.rule_confidence);
-    o << num_buf << ',' << q(t.best_antecedent) << ',';
-    std::snprintf(num_buf, sizeof num_buf, "%.6f", t.similarity);
-    o << num_buf << ',' << t.activity << ',' << t.r << ',' << t.fm << '\n';
+    text(t.learner);
+    std::snprintf(buf, sizeof buf, ",%.6f,", t.probability);
+    o += buf;
+    text(t.segment);
+    o += ',';
+    text(t.community);
+    std::snprintf(buf, sizeof buf, ",%.6f,", t.rule_confidence);
+    o += buf;
+    text(t.best_antecedent);
+    std::snprintf(buf, sizeof buf, ",%.6f,%.0f,%d,%d\n", t.similarity, t.activity, t.r, t.fm);
+    o += buf;
   }
-  return o.str();
+  return o;
 }
 
 }  // namespace circlewise

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "circlewise/error.h"
+#include "json_text.h"
 
 namespace circlewise {
 namespace {
@@ -34,7 +35,7 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   const size_t nu = log.users.size(), nc = log.communities.size();
   std::vector<size_t> order(log.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return log.ts_ms[a] < log.ts_ms[b]; });
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return log.ts_ms[a] < log.ts_ms[b] || (log.ts_ms[a] == log.ts_ms[b] && a < b); });
 
   const auto purchase = static_cast<int32_t>(EventType::kPurchase), refund = static_cast<int32_t>(EventType::kRefund);
   const auto join = static_cast<int32_t>(EventType::kJoin), leave = static_cast<int32_t>(EventType::kLeave);
@@ -162,7 +163,9 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   std::vector<size_t> by_depth;
   for (size_t u = 0; u < nu; ++u)
     if (has_events[u]) by_depth.push_back(u);
-  std::stable_sort(by_depth.begin(), by_depth.end(), [&](size_t a, size_t b) { return r.generation[a] > r.generation[b]; });
+  std::sort(by_depth.begin(), by_depth.end(), [&](size_t a, size_t b) {
+    return r.generation[a] > r.generation[b] || (r.generation[a] == r.generation[b] && a < b);
+  });
   std::vector<Advocate> adv(nu);
   for (size_t u : by_depth) {
     if (parent[u] != kNone) {
@@ -293,60 +296,39 @@ ReferralOptions referral_options_from_json(const nlohmann::json& j) {
   return o;
 }
 
-namespace {
-nlohmann::json num(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-}  // namespace
-
-nlohmann::json to_json(const ReferralResult& r) {
-  using json = nlohmann::json;
-  json comms = json::array();
+std::string to_json_text(const ReferralResult& r) {
+  JsonText w;
+  w.open('{').field("period", r.period == RetentionPeriod::kDay ? "day" : r.period == RetentionPeriod::kWeek ? "week" : "month");
+  w.field("learners", r.learners).field("referred", r.referred).field("referredByUnknown", r.referred_by_unknown);
+  w.field("unknownReferrers", r.unknown_referrers).field("selfReferrals", r.self_referrals);
+  w.field("conflictingReferrers", r.conflicting_referrers).field("cycles", r.cycles);
+  w.field("learnersInCycles", r.learners_in_cycles).field("kFactor", r.k_factor);
+  w.field("referredConversion", r.referred_conversion).field("unreferredConversion", r.unreferred_conversion);
+  w.field("maxGeneration", uint64_t{r.generations.empty() ? 0 : r.generations.size() - 1});
+  w.key("generations").open('[');
+  for (auto g : r.generations) w.num(g);
+  w.close(']').key("communities").open('[');
   for (const auto& c : r.communities) {
-    json periods = json::array();
-    for (const auto& p : c.periods)
-      periods.push_back({{"period", period_label(p.period, r.period)},
-                         {"invitesSent", p.invites_sent},
-                         {"accepted", p.accepted},
-                         {"active", p.active},
-                         {"converted", p.converted},
-                         {"invitesPerActive", num(p.invites_per_active)},
-                         {"acceptance", num(p.acceptance)},
-                         {"kFactor", num(p.k_factor)},
-                         {"referralConversion", num(p.referral_conversion)},
-                         {"cycleTimeDays", num(p.cycle_time_days)}});
-    comms.push_back({{"community", c.community},
-                     {"learners", c.learners},
-                     {"referred", c.referred},
-                     {"kFactor", num(ratio(static_cast<double>(c.referred), static_cast<double>(c.learners)))},
-                     {"referredConversion", num(c.referred_conversion)},
-                     {"unreferredConversion", num(c.unreferred_conversion)},
-                     {"maxGeneration", c.max_generation},
-                     {"periods", std::move(periods)}});
+    w.open('{').field("community", c.community).field("learners", c.learners).field("referred", c.referred);
+    w.field("kFactor", ratio(static_cast<double>(c.referred), static_cast<double>(c.learners)));
+    w.field("referredConversion", c.referred_conversion).field("unreferredConversion", c.unreferred_conversion);
+    w.field("maxGeneration", uint64_t{c.max_generation}).key("periods").open('[');
+    for (const auto& p : c.periods) {
+      w.open('{').field("period", period_label(p.period, r.period)).field("invitesSent", p.invites_sent);
+      w.field("accepted", p.accepted).field("active", p.active).field("converted", p.converted);
+      w.field("invitesPerActive", p.invites_per_active).field("acceptance", p.acceptance).field("kFactor", p.k_factor);
+      w.field("referralConversion", p.referral_conversion).field("cycleTimeDays", p.cycle_time_days).close('}');
+    }
+    w.close(']').close('}');
   }
-  json adv = json::array();
-  for (const auto& a : r.advocates)
-    adv.push_back({{"learner", a.id},
-                   {"community", a.community.empty() ? json(nullptr) : json(a.community)},
-                   {"direct", a.direct},
-                   {"chain", a.chain},
-                   {"directRevenue", a.direct_revenue},
-                   {"chainRevenue", a.chain_revenue},
-                   {"depth", a.depth}});
-  return {{"period", r.period == RetentionPeriod::kDay ? "day" : r.period == RetentionPeriod::kWeek ? "week" : "month"},
-          {"learners", r.learners},
-          {"referred", r.referred},
-          {"referredByUnknown", r.referred_by_unknown},
-          {"unknownReferrers", r.unknown_referrers},
-          {"selfReferrals", r.self_referrals},
-          {"conflictingReferrers", r.conflicting_referrers},
-          {"cycles", r.cycles},
-          {"learnersInCycles", r.learners_in_cycles},
-          {"kFactor", num(r.k_factor)},
-          {"referredConversion", num(r.referred_conversion)},
-          {"unreferredConversion", num(r.unreferred_conversion)},
-          {"maxGeneration", r.generations.empty() ? 0 : r.generations.size() - 1},
-          {"generations", r.generations},
-          {"communities", std::move(comms)},
-          {"advocates", std::move(adv)}};
+  w.close(']').key("advocates").open('[');
+  for (const auto& a : r.advocates) {
+    w.open('{').field("learner", a.id).key("community").str_or_null(a.community).field("direct", a.direct);
+    w.field("chain", a.chain).field("directRevenue", a.direct_revenue).field("chainRevenue", a.chain_revenue);
+    w.field("depth", uint64_t{a.depth}).close('}');
+  }
+  w.close(']').close('}');
+  return w.text();
 }
 
 std::string to_text(const ReferralResult& r) {

@@ -108,7 +108,7 @@ TEST(Referrals, PerCommunityAndPeriodMatchHandValues) {
   EXPECT_EQ(r.communities[0].learners, 4u);
   EXPECT_EQ(r.communities[0].max_generation, 3u);
   EXPECT_EQ(r.communities[1].referred, 2u);
-  nlohmann::json j = to_json(r);
+  nlohmann::json j = nlohmann::json::parse(to_json_text(r));
   EXPECT_EQ(j["maxGeneration"], 3);
   EXPECT_TRUE(j["communities"][1]["periods"][0]["kFactor"].is_null());
 }

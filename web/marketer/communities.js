@@ -111,13 +111,14 @@ function selectCommunity(name) {
   $('#detail-name').textContent = name;
   const grid = $('#detail-grid');
   if (!c || c.empty) { grid.replaceChildren(el('p', {}, 'Nobody has ever been a member of this community.')); return; }
+  // Captions give the last complete period (the one ranked); the sparklines show every period.
+  const last = c.latest ?? c.periods[c.periods.length - 1];
   grid.replaceChildren(...DETAIL.map((m) => {
-    const last = c.periods[c.periods.length - 1];
     const flagged = c.periods.filter((p) => p.trend?.[m]?.flag).map((p) => `${p.period} ${p.trend[m].flag}`);
     return el('figure', { class: 'multiple', 'data-metric': m },
-      el('figcaption', {}, `${LABELS[m]}: ${show(m, last[m])}`),
+      el('figcaption', {}, `${LABELS[m]}: ${show(m, last[m])} in ${last.period}`),
       sparkline(c.periods, m, 220, 60),
-      el('small', {}, flagged.length ? `flagged: ${flagged.join(', ')}` : `${c.periods[0].period} – ${last.period}`));
+      el('small', {}, flagged.length ? `flagged: ${flagged.join(', ')}` : `${c.periods[0].period} – ${c.periods[c.periods.length - 1].period}`));
   }));
   window.__marketer.communities.selected = name;
 }

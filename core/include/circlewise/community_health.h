@@ -93,7 +93,8 @@ CommunityHealthResult community_health(const EventLog& log, const CommunityHealt
 
 // {"period":"day"|"week"|"month","trendZ":3,"minHistory":4,"rankBy":"active"}
 CommunityHealthOptions community_health_options_from_json(const nlohmann::json& j);
-nlohmann::json to_json(const CommunityHealthResult& r);
+// Compact JSON text (written directly: far smaller in WASM than building an nlohmann::json).
+std::string to_json_text(const CommunityHealthResult& r);
 std::string to_text(const CommunityHealthResult& r);
 
 }  // namespace circlewise

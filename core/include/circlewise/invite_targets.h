@@ -81,7 +81,8 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
 // {"courses":["course-001"],"course":"course-001","horizonDays":30,"limit":100,"segment":"At risk",
 //  "antecedent":"course-003" | ["course-003","course-005"],"minGroup":5}
 InviteTargetOptions invite_target_options_from_json(const nlohmann::json& j);
-nlohmann::json to_json(const InviteTargetResult& r);
+// Compact JSON text (written directly: far smaller in WASM than building an nlohmann::json).
+std::string to_json_text(const InviteTargetResult& r);
 std::string to_text(const InviteTargetResult& r);
 // learner,probability,segment,community,ruleConfidence,bestAntecedent,similarity,activity,r,fm
 std::string to_csv(const InviteTargetResult& r);

@@ -85,7 +85,8 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& options);
 
 // {"period":"month","top":20,"rankBy":"members"|"revenue"}
 ReferralOptions referral_options_from_json(const nlohmann::json& j);
-nlohmann::json to_json(const ReferralResult& r);
+// Compact JSON text (written directly: far smaller in WASM than building an nlohmann::json).
+std::string to_json_text(const ReferralResult& r);
 std::string to_text(const ReferralResult& r);
 
 }  // namespace circlewise
