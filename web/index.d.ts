@@ -186,6 +186,10 @@ export interface PlatformOptions {
   start?: string;
   /** When > 0, exactly this many events (up to 50,000,000). */
   events?: number;
+  /** Planted advocates (0–1000, default 0): early members who bring a quarter of later joiners of their community. */
+  advocates?: number;
+  /** When true, the second community's members stop being active after two thirds of the period. */
+  decliningCommunity?: boolean;
 }
 
 /** The effects planted in a synthetic platform, for checking that analyses recover them. */
@@ -197,6 +201,12 @@ export interface PlatformTruth {
   communities: { community: string; purchaseProbability: number }[];
   referredPurchaseMultiplier: number;
   meanActiveDays: number;
+  /** With `advocates`: their learner ids, and the probability that a later joiner is theirs. */
+  advocates?: string[];
+  advocateInviteProbability?: number;
+  /** With `decliningCommunity`: its name and the day (after start) its decline begins. */
+  decliningCommunity?: string;
+  declineDay?: number;
 }
 
 /**
@@ -1504,3 +1514,215 @@ export interface Dataset {
 // `customElements` exists. Themable with --cw-font, --cw-fg, --cw-muted, --cw-bg, --cw-card-bg,
 // --cw-card-border, --cw-accent, --cw-focus, --cw-radius, --cw-gap, --cw-card-width.
 // Fires "circlewise-select" ({id, title}) and "circlewise-error" ({message}).
+
+// ───────────────────────────── Communities (communities.js) ─────────────────────────────
+// Definitions of every metric: docs/communities.md. Rates with a zero denominator are null.
+
+/** Metric names of community health (also the keys of each period and of its `trend`). */
+export type HealthMetricName =
+  | 'members' | 'new' | 'active' | 'churned' | 'payers' | 'revenue' | 'dauMau' | 'wauMau'
+  | 'eventsPerActive' | 'shareRate' | 'conversionRate' | 'revenuePerMember' | 'payingRatio' | 'payingRetention';
+
+export interface CommunityHealthOptions {
+  /** Default `'month'`. Weeks are ISO weeks (Monday), UTC. */
+  period?: 'day' | 'week' | 'month';
+  /** Robust z-score beyond which a change is flagged (0–100, default 3). */
+  trendZ?: number;
+  /** Earlier changes needed before a change can be flagged (2–1000, default 4). */
+  minHistory?: number;
+  /** Ranking metric in the last complete period (default `'active'`). */
+  rankBy?: HealthMetricName;
+}
+
+export interface HealthTrend {
+  /** value(t) − value(t−1). */
+  change: number;
+  /** (change − median of earlier changes) / (1.4826 · MAD); null without enough history. */
+  z: number | null;
+  flag: 'up' | 'down' | null;
+}
+
+export type HealthPeriod = { [metric in HealthMetricName]: number | null } & {
+  period: string;
+  /** The log starts or ends inside this period (never flagged). */
+  partial: boolean;
+  engagementEvents: number;
+  sharers: number;
+  retainedPayers: number;
+  trend: Partial<Record<HealthMetricName, HealthTrend>>;
+};
+
+export interface CommunityHealthResult {
+  period: 'day' | 'week' | 'month';
+  rankBy: HealthMetricName;
+  /** The last complete period, used for ranking. */
+  rankedPeriod: string;
+  firstPeriod: string;
+  lastPeriod: string;
+  /** In rank order; empty communities (nobody ever a member) last, with no periods. */
+  communities: { community: string; rank: number; empty: boolean; latest: HealthPeriod | null; periods: HealthPeriod[] }[];
+  eventsWithoutCommunity: number;
+  leavesWithoutMembership: number;
+  warnings: string[];
+}
+
+export interface ReferralOptions {
+  period?: 'day' | 'week' | 'month';
+  /** Advocates listed (default 20). */
+  top?: number;
+  /** `'members'` (default): chain members, then chain revenue; `'revenue'`: the reverse. */
+  rankBy?: 'members' | 'revenue';
+}
+
+export interface ReferralPeriod {
+  period: string;
+  /** `share` events. */
+  invitesSent: number;
+  /** Referrals made in this community and period. */
+  accepted: number;
+  active: number;
+  /** Accepted learners who ever purchased. */
+  converted: number;
+  invitesPerActive: number | null;
+  acceptance: number | null;
+  /** accepted / active. */
+  kFactor: number | null;
+  referralConversion: number | null;
+  /** Median days from the referrer's first event to the referral. */
+  cycleTimeDays: number | null;
+}
+
+export interface Advocate {
+  learner: string;
+  community: string | null;
+  /** Learners brought directly / through the whole chain below. */
+  direct: number;
+  chain: number;
+  /** Net revenue (purchases − refunds) of those learners; chain columns overlap across advocates by design. */
+  directRevenue: number;
+  chainRevenue: number;
+  /** Generations below this learner. */
+  depth: number;
+}
+
+export interface ReferralResult {
+  period: 'day' | 'week' | 'month';
+  learners: number;
+  referred: number;
+  /** Referred by an id with no events of its own (counted as referred, never an advocate). */
+  referredByUnknown: number;
+  unknownReferrers: number;
+  /** Learners naming themselves (ignored). */
+  selfReferrals: number;
+  /** Later events naming a different referrer (the first is kept). */
+  conflictingReferrers: number;
+  /** Referral cycles (one link each dropped) and the learners on them. */
+  cycles: number;
+  learnersInCycles: number;
+  /** referred / learners. */
+  kFactor: number | null;
+  referredConversion: number | null;
+  unreferredConversion: number | null;
+  maxGeneration: number;
+  /** Learners per generation (0 = nobody referred them). */
+  generations: number[];
+  communities: {
+    community: string; learners: number; referred: number; kFactor: number | null;
+    referredConversion: number | null; unreferredConversion: number | null; maxGeneration: number;
+    periods: ReferralPeriod[];
+  }[];
+  advocates: Advocate[];
+}
+
+export interface InviteTargetOptions {
+  /** The target course; or `courses` for a bundle (owning any of it counts as owning it). */
+  course?: string;
+  courses?: string[];
+  /** Training window and prediction horizon in days (1–3650, default 30). */
+  horizonDays?: number;
+  /** Learners listed (default 100; 0 = all candidates). */
+  limit?: number;
+  /** Only learners of this RFM segment (one click from a segment). */
+  segment?: RfmSegmentName;
+  /** Only learners owning this course, or all of these (one click from a rule's antecedent). */
+  antecedent?: string | string[];
+  /** Fewest learners of a segment in a community for a seeding estimate (default 5). */
+  minGroup?: number;
+}
+
+export interface InviteTarget {
+  learner: string;
+  /** Probability of buying within `horizonDays` (an estimate). */
+  probability: number;
+  segment: RfmSegmentName;
+  community: string | null;
+  ruleConfidence: number;
+  bestAntecedent: string | null;
+  similarity: number;
+  activity: number;
+  communityShare: number;
+  r: number;
+  fm: number;
+}
+
+export interface SeedSuggestion {
+  segment: RfmSegmentName;
+  community: string;
+  inCommunity: number;
+  elsewhere: number;
+  shareIn: number;
+  shareElsewhere: number;
+  lift: number | null;
+  difference: number;
+  /** 95% interval of the difference. */
+  differenceInterval: [number, number];
+  candidates: number;
+  /** candidates × difference: an observational estimate, not a promise. */
+  expectedExtra: number;
+  expectedExtraInterval: [number, number];
+}
+
+export interface InviteTargetResult {
+  courses: string[];
+  asOf: string;
+  owners: number;
+  candidates: number;
+  filteredOut: number;
+  /** Sum of the listed learners' probabilities. */
+  expectedConversions: number;
+  expectedConversionsAllCandidates: number;
+  model: {
+    trainedFrom: string; horizonDays: number; learners: number; buyers: number; auc: number | null;
+    coefficients: Record<string, number>; basis: string;
+  };
+  targets: InviteTarget[];
+  byCommunity: { community: string | null; listed: number; expected: number }[];
+  seeding: SeedSuggestion[];
+}
+
+export interface CommunitiesProgress {
+  stage: 'health' | 'referrals' | 'targets' | 'done';
+  done: number;
+  total: number;
+}
+
+export interface Dataset {
+  /** Health of every community per period, ranked, with trend flags. @throws Error naming a bad option. */
+  communityHealth(options?: CommunityHealthOptions): CommunityHealthResult;
+  /** Referrals, chains, K-factor per community and period, top advocates. @throws Error naming a bad option. */
+  referrals(options?: ReferralOptions): ReferralResult;
+  /**
+   * Non-owners of a course ranked by propensity to buy, expected conversions, listed learners per
+   * community, and segments to seed into communities.
+   * @throws Error for a missing or unknown course/antecedent/segment, or when nobody bought the
+   *   course in the training window (no basis for an estimate).
+   */
+  inviteTargets(options: InviteTargetOptions): InviteTargetResult;
+  /** The target list as CSV (`learner,probability,segment,community,ruleConfidence,bestAntecedent,similarity,activity,r,fm`). */
+  inviteTargetsCSV(options: InviteTargetOptions): string;
+  /** Health, referrals and (with `targets`) targets, in stages with progress. */
+  communities(options?: {
+    health?: CommunityHealthOptions; referrals?: ReferralOptions; targets?: InviteTargetOptions;
+    onProgress?: (p: CommunitiesProgress) => void;
+  }): Promise<{ health: CommunityHealthResult; referrals: ReferralResult; targets?: InviteTargetResult }>;
+}

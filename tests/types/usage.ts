@@ -19,6 +19,16 @@ async function main(file: File): Promise<void> {
   const firstBundle: [string, string] | undefined = demo.truth?.bundles[0];
   console.log(firstBundle, cw.parseEvents('user_id,event,ts\nu,view,1\n').size);
 
+  const plat = cw.generatePlatform({ seed: 2, learners: 500, advocates: 2, decliningCommunity: true });
+  const h = plat.communityHealth({ period: 'week', rankBy: 'conversionRate', trendZ: 3 });
+  const flag: 'up' | 'down' | null | undefined = h.communities[0]?.latest?.trend.active?.flag;
+  const refs = plat.referrals({ top: 5, rankBy: 'revenue' });
+  const targets = plat.inviteTargets({ course: 'course-002', segment: 'At risk', antecedent: ['course-001'] });
+  const csv: string = plat.inviteTargetsCSV({ courses: ['course-002', 'course-003'], limit: 0 });
+  const all = await plat.communities({ targets: { course: 'course-001' }, onProgress: (p) => console.log(p.stage, p.done / p.total) });
+  console.log(flag, refs.advocates[0]?.chainRevenue, targets.expectedConversions, targets.seeding[0]?.expectedExtraInterval[1],
+    csv.length, all.targets?.model.auc, plat.truth?.advocates?.length);
+
   const remote = await loadInWorker();
   const rds = await remote.readEvents(file);
   const rs: DatasetSummary = await rds.summary();

@@ -6,6 +6,7 @@ import uPlot from 'uplot';
 import { loadInWorker } from '../index.js';
 import { initPrivacyTab, privacyFormat } from './privacy.js';
 import { setupLearners } from './learners.js';
+import { init as initCommunities } from './communities.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -638,6 +639,7 @@ $('#ltv-form').addEventListener('submit', (e) => e.preventDefault());
 try {
   cw = await loadInWorker();
   setupLearners(cw, say);
+  initCommunities(cw);
   say('Ready. Upload your history or use the demo history.');
   const restore = readHash();
   if (restore.tab && $(`#tab-${restore.tab}`)) showTab(restore.tab);
