@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
@@ -35,7 +34,17 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   const size_t nu = log.users.size(), nc = log.communities.size();
   std::vector<size_t> order(log.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return log.ts_ms[a] < log.ts_ms[b] || (log.ts_ms[a] == log.ts_ms[b] && a < b); });
+  // Exports are usually in time order already; sort only when they are not.
+  if (!std::is_sorted(log.ts_ms.begin(), log.ts_ms.end()))
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return log.ts_ms[a] < log.ts_ms[b] || (log.ts_ms[a] == log.ts_ms[b] && a < b); });
+  int64_t first_period = 0, span = 0;
+  if (!order.empty()) {
+    first_period = period_of(log.ts_ms[order.front()], o.period);
+    span = period_of(log.ts_ms[order.back()], o.period) - first_period + 1;
+  }
+  if (span > 1500)
+    throw InputError("the log spans " + std::to_string(span) + " periods; at most 1500 are reported: choose a longer \"period\"");
+  const auto S = static_cast<size_t>(span);
 
   const auto purchase = static_cast<int32_t>(EventType::kPurchase), refund = static_cast<int32_t>(EventType::kRefund);
   const auto join = static_cast<int32_t>(EventType::kJoin), leave = static_cast<int32_t>(EventType::kLeave);
@@ -44,19 +53,15 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   std::vector<int64_t> first_ts(nu, 0), ref_ts(nu, 0);
   std::vector<int32_t> home(nu, kNone), ref(nu, kNone), ref_comm(nu, kNone);
   std::vector<double> revenue(nu, 0.0);
-  // Per (community or nc for "none", period): shares, active learners, accepted referrals.
-  struct Key {
-    size_t c;
-    int64_t p;
-    bool operator<(const Key& b) const { return c != b.c ? c < b.c : p < b.p; }
-  };
+  // Per (community or nc for "none", period), densely: shares, active learners, accepted referrals.
   struct Acc {
     uint64_t shares = 0, accepted = 0, converted = 0;
     std::vector<int32_t> active;
     std::vector<double> cycle_days;
   };
-  std::map<Key, Acc> acc;
+  std::vector<Acc> acc((nc + 1) * S);
   const auto comm_index = [&](int32_t c) { return c == kNone ? nc : static_cast<size_t>(c); };
+  const auto cell = [&](int32_t c, int64_t p) -> Acc& { return acc[comm_index(c) * S + static_cast<size_t>(p - first_period)]; };
   for (size_t i : order) {
     const auto u = static_cast<size_t>(log.user[i]);
     const int32_t e = log.event[i];
@@ -72,8 +77,8 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
       revenue[u] -= log.amount[i];
     }
     const int64_t p = period_of(log.ts_ms[i], o.period);
-    if (e == share) ++acc[{comm_index(log.community[i]), p}].shares;
-    if (e != join && e != leave && e != refund) acc[{comm_index(log.community[i]), p}].active.push_back(log.user[i]);
+    if (e == share) ++cell(log.community[i], p).shares;
+    if (e != join && e != leave && e != refund) cell(log.community[i], p).active.push_back(log.user[i]);
     const int32_t rf = log.referrer[i];
     if (rf == kNone) continue;
     if (static_cast<size_t>(rf) == u) {
@@ -197,7 +202,7 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   // Accepted referrals by the community and period where they happened.
   for (size_t u = 0; u < nu; ++u) {
     if (!has_events[u] || parent[u] == kNone) continue;
-    Acc& a = acc[{comm_index(ref_comm[u]), period_of(ref_ts[u], o.period)}];
+    Acc& a = cell(ref_comm[u], period_of(ref_ts[u], o.period));
     ++a.accepted;
     a.converted += bought[u];
     if (parent[u] >= 0) a.cycle_days.push_back((ref_ts[u] - first_ts[static_cast<size_t>(parent[u])]) / kDayMs);
@@ -222,10 +227,12 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
     cr.unreferred_conversion =
         ratio(static_cast<double>(cr.converted_unreferred), static_cast<double>(cr.learners - cr.referred));
   }
-  for (auto& [key, a] : acc) {
+  for (size_t k = 0; k < acc.size(); ++k) {
+    Acc& a = acc[k];
+    if (a.shares == 0 && a.accepted == 0 && a.active.empty()) continue;
     std::sort(a.active.begin(), a.active.end());
     ReferralPeriod rp;
-    rp.period = key.p;
+    rp.period = first_period + static_cast<int64_t>(k % S);
     rp.invites_sent = a.shares;
     rp.accepted = a.accepted;
     rp.converted = a.converted;
@@ -235,7 +242,7 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
     rp.k_factor = ratio(static_cast<double>(rp.accepted), static_cast<double>(rp.active));
     rp.referral_conversion = ratio(static_cast<double>(rp.converted), static_cast<double>(rp.accepted));
     rp.cycle_time_days = median(a.cycle_days);
-    r.communities[key.c].periods.push_back(rp);
+    r.communities[k / S].periods.push_back(rp);
   }
   // "(none)" only when something happened outside communities.
   if (r.communities.back().learners == 0 && r.communities.back().periods.empty()) r.communities.pop_back();

@@ -192,3 +192,14 @@ TEST(Referrals, RejectsBadOptionsByName) {
   EXPECT_NE(error_of([] { referral_options_from_json({{"top", -1}}); }).find("\"top\""), std::string::npos);
   EXPECT_NE(error_of([] { referral_options_from_json({{"period", 7}}); }).find("\"period\""), std::string::npos);
 }
+
+TEST(Referrals, RefusesMorePeriodsThanItReports) {
+  EventLog log;
+  log.append("a", "", "join", ms("2020-01-01"), kNo, "C", "");
+  log.append("b", "", "join", ms("2025-01-01"), kNo, "C", "a");
+  ReferralOptions o;
+  o.period = RetentionPeriod::kDay;
+  EXPECT_NE(error_of([&] { referrals(log, o); }).find("choose a longer \"period\""), std::string::npos);
+  o.period = RetentionPeriod::kMonth;
+  EXPECT_EQ(referrals(log, o).referred, 1u);
+}
