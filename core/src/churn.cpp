@@ -11,6 +11,7 @@
 #include "circlewise/error.h"
 #include "circlewise/nelder_mead.h"
 #include "circlewise/random.h"
+#include "circlewise/text.h"
 #include "circlewise/timestamp.h"
 
 namespace circlewise {
@@ -32,9 +33,7 @@ double log_add_exp(double a, double b) {
 }
 
 std::string fmt(double v) {
-  std::ostringstream o;
-  o << std::setprecision(10) << v;
-  return o.str();
+  return format_general(v, 10);
 }
 
 // The checks shared by every way a summary comes in; `where` names the row ("line 5" / "row 5").

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/random.h"
 #include "circlewise/text.h"
@@ -40,6 +41,8 @@ std::string verb_of(const std::string& e) {
 
 }  // namespace
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 RecommendOptions recommend_options_from_json(const nlohmann::json& j) {
   RecommendOptions o;
   if (j.is_null()) return o;
@@ -70,6 +73,8 @@ RecommendOptions recommend_options_from_json(const nlohmann::json& j) {
   }
   return o;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 std::vector<HistoryEntry> history_from_json(const nlohmann::json& j) {
   if (j.is_null()) return {};
@@ -377,6 +382,8 @@ RecommenderQuality evaluate(const Recommender& rec, const LeaveLastOutSplit& spl
   return q;
 }
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 EvaluationOptions evaluation_options_from_json(const nlohmann::json& j) {
   EvaluationOptions o;
   if (j.is_null()) return o;
@@ -405,6 +412,8 @@ EvaluationOptions evaluation_options_from_json(const nlohmann::json& j) {
   }
   return o;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOptions& o) {
   if (o.n < 1 || o.n > 1000) throw InputError("option \"n\" must be between 1 and 1000");
@@ -444,6 +453,8 @@ EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOp
   return out;
 }
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 nlohmann::json to_json(const RecommenderQuality& q) {
   return {{"method", q.name},     {"cases", q.cases},       {"recall", q.recall},
           {"ndcg", q.ndcg},       {"coverage", q.coverage}, {"heldOutNotInModel", q.held_out_not_in_model}};
@@ -458,5 +469,7 @@ nlohmann::json to_json(const EvaluationResult& r) {
           {"courses", r.courses},
           {"methods", std::move(methods)}};
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise
