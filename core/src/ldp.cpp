@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/random.h"
 
@@ -272,8 +271,6 @@ std::string random_report_id(RandomSource& random) {
   return hex64(a) + hex64(b);
 }
 
-CIRCLEWISE_SIZE_OPTIMISED_BEGIN
-
 nlohmann::json payload_to_json(Mechanism m, const LdpPayload& p) {
   switch (m) {
     case Mechanism::kGrr: return {{"value", p.value}};
@@ -481,7 +478,5 @@ nlohmann::json to_json(const LdpPlan& p) {
           {"recommended", mechanism_name(p.recommended)},
           {"mechanisms", std::move(ms)}};
 }
-
-CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

@@ -282,6 +282,8 @@ nlohmann::json to_json(const RecommendResult& r, const ItemModel& m) {
 }
 
 // ───── Evaluation ─────
+// Offline evaluation (quality, not latency): optimised for size like the parsing code.
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
 
 LeaveLastOutSplit split_leave_last_out(const EventLog& log, const std::vector<std::string>& events) {
   std::vector<uint8_t> engaging(log.event_names.size(), 0);
@@ -382,8 +384,6 @@ RecommenderQuality evaluate(const Recommender& rec, const LeaveLastOutSplit& spl
   return q;
 }
 
-CIRCLEWISE_SIZE_OPTIMISED_BEGIN
-
 EvaluationOptions evaluation_options_from_json(const nlohmann::json& j) {
   EvaluationOptions o;
   if (j.is_null()) return o;
@@ -412,8 +412,6 @@ EvaluationOptions evaluation_options_from_json(const nlohmann::json& j) {
   }
   return o;
 }
-
-CIRCLEWISE_SIZE_OPTIMISED_END
 
 EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOptions& o) {
   if (o.n < 1 || o.n > 1000) throw InputError("option \"n\" must be between 1 and 1000");
@@ -452,8 +450,6 @@ EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOp
   }
   return out;
 }
-
-CIRCLEWISE_SIZE_OPTIMISED_BEGIN
 
 nlohmann::json to_json(const RecommenderQuality& q) {
   return {{"method", q.name},     {"cases", q.cases},       {"recall", q.recall},
