@@ -10,6 +10,7 @@
 #include "circlewise/money.h"
 #include "circlewise/random.h"
 #include "circlewise/statistics.h"
+#include "circlewise/text.h"
 
 namespace circlewise {
 namespace {
@@ -18,10 +19,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kMaxCount = 9007199254740992.0;  // 2^53: counts stay exact in a double and in JS
 
 std::string fmt(double x) {
-  std::ostringstream o;
-  o.precision(10);
-  o << x;
-  return o.str();
+  return format_general(x, 10);
 }
 
 // A double for JSON output; NaN/±inf (undefined quantities) become null.

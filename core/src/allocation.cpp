@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/text.h"
 
@@ -583,6 +584,8 @@ Allocation allocate(const std::vector<ResponseCurve>& curves, const AllocationOp
   return a;
 }
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 AllocationOptions allocation_options_from_json(const nlohmann::json& j) {
   AllocationOptions o;
   if (j.is_null()) return o;
@@ -663,6 +666,8 @@ AllocationOptions allocation_options_from_json(const nlohmann::json& j) {
   }
   return o;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 namespace {
 nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }

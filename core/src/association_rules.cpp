@@ -10,6 +10,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 
 namespace circlewise {
@@ -405,6 +406,8 @@ AssociationAnalysis analyze_associations(const EventLog& log, const AssociationA
   return a;
 }
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 namespace {
 
 double number_in(const nlohmann::json& v, const char* name, double lo, double hi, bool lo_open = false) {
@@ -488,6 +491,8 @@ AssociationAnalysisOptions association_options_from_json(const nlohmann::json& j
   }
   return o;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 namespace {
 

@@ -12,6 +12,7 @@
 #include "circlewise/text.h"
 #include "circlewise/nelder_mead.h"
 #include "circlewise/random.h"
+#include "circlewise/text.h"
 #include "circlewise/timestamp.h"
 
 namespace circlewise {
@@ -33,9 +34,7 @@ double log_add_exp(double a, double b) {
 }
 
 std::string fmt(double v) {
-  std::ostringstream o;
-  o << std::setprecision(10) << v;
-  return o.str();
+  return format_general(v, 10);
 }
 
 // The checks shared by every way a summary comes in; `where` names the row ("line 5" / "row 5").

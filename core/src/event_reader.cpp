@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/text.h"
 #include "circlewise/timestamp.h"
@@ -599,6 +600,8 @@ EventLog read_events_file(const std::string& path, const ReadOptions& options) {
   return reader.finish();
 }
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 ReadOptions read_options_from_json(const nlohmann::json& j) {
   ReadOptions o;
   if (j.is_null()) return o;
@@ -685,5 +688,7 @@ std::string write_events_csv(const EventLog& log) {
   }
   return out;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

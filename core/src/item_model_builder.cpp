@@ -5,6 +5,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/text.h"
 
@@ -77,6 +78,8 @@ double median(std::vector<double>& v) {
 
 }  // namespace
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 ItemModelOptions item_model_options_from_json(const nlohmann::json& j) {
   ItemModelOptions o;
   if (j.is_null()) return o;
@@ -127,6 +130,8 @@ ItemModelOptions item_model_options_from_json(const nlohmann::json& j) {
   check_options(o);
   return o;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 ItemModelBuild build_item_model(const EventLog& log, const ItemModelOptions& o) {
   check_options(o);
@@ -316,6 +321,8 @@ ItemModelBuild build_item_model_from_counts(const std::vector<ModelItem>& items,
   return out;
 }
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 nlohmann::json to_json(const ItemModelBuildReport& r) {
   return {{"learners", r.learners},
           {"interactions", r.interactions},
@@ -326,5 +333,7 @@ nlohmann::json to_json(const ItemModelBuildReport& r) {
           {"negativeEstimatesClamped", r.negative_estimates_clamped},
           {"unknownEventNames", r.unknown_event_names}};
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

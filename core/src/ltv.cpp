@@ -6,15 +6,13 @@
 #include <sstream>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 
 namespace circlewise {
 namespace {
 
 std::string fmt(double x) {
-  std::ostringstream o;
-  o.precision(10);
-  o << x;
-  return o.str();
+  return format_general(x, 10);
 }
 
 double number(const nlohmann::json& v, const std::string& name) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/ldp_aggregator.h"
 #include "circlewise/random.h"
@@ -55,6 +56,8 @@ uint64_t count_option(const nlohmann::json& v, const char* name) {
 
 }  // namespace
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 RecommendOptions recommend_options_from_json(const nlohmann::json& j) {
   RecommendOptions o;
   if (j.is_null()) return o;
@@ -83,6 +86,8 @@ RecommendOptions recommend_options_from_json(const nlohmann::json& j) {
   }
   return o;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 std::vector<HistoryEntry> history_from_json(const nlohmann::json& j) {
   if (j.is_null()) return {};
@@ -290,6 +295,8 @@ nlohmann::json to_json(const RecommendResult& r, const ItemModel& m) {
 }
 
 // ───── Evaluation ─────
+// Offline evaluation (quality, not latency): optimised for size like the parsing code.
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
 
 LeaveLastOutSplit split_leave_last_out(const EventLog& log, const std::vector<std::string>& events) {
   std::vector<uint8_t> engaging(log.event_names.size(), 0);
@@ -527,5 +534,7 @@ nlohmann::json to_json(const EvaluationResult& r) {
           {"ldpPairReports", r.ldp_pair_reports},
           {"methods", std::move(methods)}};
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

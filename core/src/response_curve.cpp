@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/random.h"
 #include "circlewise/text.h"
@@ -368,6 +369,8 @@ CurveFitResult fit_response_curves(const MarketingHistory& h, const CurveFitOpti
   return r;
 }
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 CurveFitOptions curve_fit_options_from_json(const nlohmann::json& j) {
   CurveFitOptions o;
   if (j.is_null()) return o;
@@ -480,6 +483,8 @@ nlohmann::json to_json(const CurveFitResult& r) {
   for (const auto& s : r.skipped) skipped.push_back({{"community", s.community}, {"reason", s.reason}});
   return {{"curves", curves}, {"skipped", skipped}};
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 std::vector<ResponseCurve> curves_from_json(const nlohmann::json& j) {
   const nlohmann::json& arr = j.is_object() && j.contains("curves") ? j.at("curves") : j;

@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/money.h"
 #include "circlewise/random.h"
@@ -486,11 +487,7 @@ std::vector<size_t> seeded_sample(size_t n, size_t want, uint64_t seed) {
 int round_score(double s) { return std::clamp(static_cast<int>(std::floor(s + 0.5)), 1, 5); }
 
 std::string fixed(double v, int digits) {
-  std::ostringstream o;
-  o.setf(std::ios::fixed);
-  o.precision(digits);
-  o << v;
-  return o.str();
+  return format_fixed(v, digits);
 }
 
 }  // namespace
@@ -530,17 +527,17 @@ SegmentationResult segment(LearnerFeatures features, const SegmentationOptions& 
         r.kmeans = std::move(km);
       }
     }
-    std::ostringstream why;
-    why << "k = " << choice.chosen << " has the highest mean silhouette (" << fixed(best, 3)
-        << ") among k = " << o.k_min << ".." << k_max << " on a seeded sample of " << choice.sample_size
-        << " learners";
+    // Plain strings, not a stream: this is the only stream use the WebAssembly module would keep.
+    std::string why = "k = " + std::to_string(choice.chosen) + " has the highest mean silhouette (" +
+                      fixed(best, 3) + ") among k = " + std::to_string(o.k_min) + ".." + std::to_string(k_max) +
+                      " on a seeded sample of " + std::to_string(choice.sample_size) + " learners";
     const AutoKChoice::Tried* runner = nullptr;
     for (const auto& t : choice.tried)
       if (t.k != choice.chosen && (!runner || t.silhouette > runner->silhouette)) runner = &t;
-    if (runner) why << "; runner-up k = " << runner->k << " (" << fixed(runner->silhouette, 3) << ")";
-    if (k_max < o.k_max) why << "; kMax was lowered to " << k_max << " = learners - 1";
-    why << ". Silhouette near 1: tight, well-separated segments; near 0: overlapping.";
-    choice.reason = why.str();
+    if (runner) why += "; runner-up k = " + std::to_string(runner->k) + " (" + fixed(runner->silhouette, 3) + ")";
+    if (k_max < o.k_max) why += "; kMax was lowered to " + std::to_string(k_max) + " = learners - 1";
+    why += ". Silhouette near 1: tight, well-separated segments; near 0: overlapping.";
+    choice.reason = std::move(why);
     r.auto_k = std::move(choice);
   } else {
     if (o.kmeans.k > n)
@@ -586,6 +583,8 @@ SegmentationResult segment(LearnerFeatures features, const SegmentationOptions& 
   }
   return r;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
 
 // ───────────────────────────── options and output ─────────────────────────────
 
@@ -782,5 +781,7 @@ std::string to_text(const SegmentationResult& r, const EventLog& log) {
        "(see docs/segmentation.md).\n";
   return o.str();
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

@@ -114,4 +114,20 @@ std::string format_number(double v) {
   return buf;
 }
 
+namespace {
+std::string format_with(const char* spec, double v, int precision) {
+  char buf[64];
+  const int n = std::snprintf(buf, sizeof buf, spec, precision, v);
+  if (n < 0) return std::string();
+  if (static_cast<size_t>(n) < sizeof buf) return std::string(buf, static_cast<size_t>(n));
+  std::string out(static_cast<size_t>(n) + 1, '\0');  // long "%.*f" of a huge value
+  std::snprintf(&out[0], out.size(), spec, precision, v);
+  out.pop_back();
+  return out;
+}
+}  // namespace
+
+std::string format_general(double v, int significant) { return format_with("%.*g", v, significant); }
+std::string format_fixed(double v, int decimals) { return format_with("%.*f", v, decimals); }
+
 }  // namespace circlewise

@@ -23,4 +23,9 @@ std::string printable(std::string_view s);
 // Shortest decimal text that reads back as the same double ("19.99", not "19.989999999999998").
 std::string format_number(double v);
 
+// printf's "%.*g" / "%.*f": the text an ostream with that precision prints, without pulling
+// iostreams and the locale machinery (~20 KB gzipped) into the WebAssembly module.
+std::string format_general(double v, int significant);
+std::string format_fixed(double v, int decimals);
+
 }  // namespace circlewise
