@@ -412,6 +412,32 @@ describe('collector HTTP behaviour', () => {
   });
 });
 
+describe('several collectors on one PostgreSQL database', { skip: PG_URL ? false : 'COLLECTOR_PG_URL not set (scripts/test.sh sets it)' }, () => {
+  test('reports sent to either count once, and both serve the model either one rebuilt', async () => {
+    const db = freshPgDatabase();
+    const a = await startCollector({ db, env: { CIRCLEWISE_COLLECTOR_ADMIN_TOKEN: TOKEN } });
+    const b = await startCollector({ db });
+    try {
+      const batch = { reports: [report('item', [1]), report('pair', [1, 2]), report('item', [3])] };
+      assert.equal((await post(a.url, batch)).json.accepted, 3);
+      assert.equal((await post(b.url, batch)).json.duplicates, 3);  // a retry that reached the other one
+      assert.equal((await getJson(b.url, '/healthz')).json.reports, 3);
+      const r = await rebuild(a.url);
+      assert.equal(r.json.version, 2);
+      let seen = 0;
+      for (let i = 0; i < 50 && seen < 2; ++i) {
+        await new Promise((done) => setTimeout(done, 100));
+        seen = Number((await fetch(`${b.url}/v1/model`)).headers.get('x-model-version'));
+      }
+      assert.equal(seen, 2);
+      assert.deepEqual(await (await fetch(`${b.url}/v1/model`)).json(), await (await fetch(`${a.url}/v1/model`)).json());
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
+});
+
 describe('collector storage backends agree', { skip: PG_URL ? false : 'COLLECTOR_PG_URL not set (scripts/test.sh sets it)' }, () => {
   test('the same reports give the same estimates from PostgreSQL GROUP BY as from SQLite', async () => {
     const lite = await startCollector({});
