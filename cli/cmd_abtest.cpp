@@ -43,7 +43,7 @@ std::string read_text(const std::string& path) {
 nlohmann::json read_json_file(const std::string& path) {
   try {
     return nlohmann::json::parse(read_text(path));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
     throw InputError("\"" + path + "\" is not valid JSON: " + e.what());
   }
 }

@@ -8,7 +8,7 @@ namespace circlewise::cli {
 int cohorts(int argc, char** argv) {
   Args a = parse_args(argc, argv, 2, {"json", "skip-bad-rows", "overall-only"});
   auto known = read_flags();
-  for (const char* f : {"json", "period", "cohort-by", "active-events", "overall-only"}) known.emplace_back(f);
+  for (const char* f : {"json", "period", "cohort-by", "active-events", "overall-only", "as-of", "partial-period"}) known.emplace_back(f);
   a.allow(known);
   if (a.positional.size() != 1) throw UsageError("cohorts takes one event log file (or - for stdin)");
   nlohmann::json opts = nlohmann::json::object();
@@ -30,6 +30,8 @@ int cohorts(int argc, char** argv) {
     }
   }
   if (a.has("overall-only")) opts["byCommunity"] = false;
+  if (a.has("as-of")) opts["asOf"] = a.get("as-of");
+  if (a.has("partial-period")) opts["partialPeriod"] = a.get("partial-period");
   auto options = retention_options_from_json(opts);
   EventLog log = read_log_arg(a);
   auto result = retention(log, options);

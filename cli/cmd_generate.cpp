@@ -9,12 +9,17 @@
 namespace circlewise::cli {
 
 int generate(int argc, char** argv) {
-  Args a = parse_args(argc, argv, 2, {});
-  a.allow({"seed", "learners", "events", "courses", "communities", "days", "start", "truth"});
+  Args a = parse_args(argc, argv, 2, {"declining-community"});
+  a.allow({"seed", "learners", "events", "courses", "communities", "days", "start", "truth", "advocates",
+           "declining-community"});
   if (!a.positional.empty()) throw UsageError("generate takes no file arguments");
   nlohmann::json opts = nlohmann::json::object();
   for (const auto& [k, v] : a.flags) {
     if (k == "truth") continue;
+    if (k == "declining-community") {
+      opts["decliningCommunity"] = true;
+      continue;
+    }
     if (k == "start") {
       opts[k] = v;
       continue;

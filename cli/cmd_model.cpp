@@ -57,7 +57,7 @@ nlohmann::json model_options(const Args& a) {
   if (a.has("titles")) {
     try {
       o["titles"] = nlohmann::json::parse(read_file(a.get("titles")));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
       throw InputError("--titles \"" + a.get("titles") + "\" is not a JSON object {id: title}: " + e.what());
     }
   }
@@ -157,7 +157,8 @@ int recommend(const Args& a) {
 
 int evaluate(const Args& a) {
   auto known = read_flags();
-  for (const char* f : {"n", "max-cases", "seed", "ease", "method", "k", "shrinkage", "ease-lambda", "min-support", "events", "json"})
+  for (const char* f : {"n", "max-cases", "seed", "ease", "method", "k", "shrinkage", "ease-lambda", "min-support", "events", "json",
+                        "ldp-epsilons", "ldp-seed", "ldp-top-items", "ldp-min-z"})
     known.push_back(f);
   a.allow(known);
   if (a.positional.size() != 1) throw UsageError("model evaluate takes one event log (or - for stdin)");
@@ -166,6 +167,18 @@ int evaluate(const Args& a) {
   if (a.has("max-cases")) o["maxCases"] = static_cast<int64_t>(number_flag(a, "max-cases"));
   if (a.has("seed")) o["seed"] = static_cast<int64_t>(number_flag(a, "seed"));
   if (a.has("ease")) o["ease"] = true;
+  if (a.has("ldp-epsilons")) {
+    o["ldpEpsilons"] = nlohmann::json::array();
+    for (const auto& e : split_list(a.get("ldp-epsilons"))) {
+      char* end = nullptr;
+      double d = std::strtod(e.c_str(), &end);
+      if (*end != '\0') throw UsageError("--ldp-epsilons takes numbers separated by commas, e.g. 0.5,1,2,4,8");
+      o["ldpEpsilons"].push_back(d);
+    }
+  }
+  if (a.has("ldp-seed")) o["ldpSeed"] = static_cast<int64_t>(number_flag(a, "ldp-seed"));
+  if (a.has("ldp-top-items")) o["ldpTopItems"] = static_cast<int64_t>(number_flag(a, "ldp-top-items"));
+  if (a.has("ldp-min-z")) o["ldpMinZ"] = a.get("ldp-min-z") == "auto" ? nlohmann::json("auto") : nlohmann::json(number_flag(a, "ldp-min-z"));
   EvaluationOptions eo = evaluation_options_from_json(o);
   EvaluationResult r = evaluate_leave_last_out(read_log_arg(a), eo);
   if (a.has("json")) {
@@ -174,6 +187,9 @@ int evaluate(const Args& a) {
   }
   std::cout << "leave-last-out: " << r.learners_evaluated << " learners evaluated (" << r.learners_skipped
             << " with fewer than 2 courses skipped), " << r.courses << " courses\n";
+  if (!eo.ldp_epsilons.empty())
+    std::cout << "private models (ldp): rebuilt from " << r.ldp_item_reports << " item and " << r.ldp_pair_reports
+              << " pair reports of the training learners (simulated devices, seeded noise)\n";
   std::printf("%-26s %10s %10s %10s\n", "method", "recall@n", "NDCG@n", "coverage");
   std::cout.flush();
   for (const auto& q : r.methods) std::printf("%-26s %10.4f %10.4f %10.4f\n", q.name.c_str(), q.recall, q.ndcg, q.coverage);

@@ -17,5 +17,8 @@ int model(int argc, char** argv);
 int ldp(int argc, char** argv);
 int abtest(int argc, char** argv);
 int ltv(int argc, char** argv);
+int communities(int argc, char** argv);
+int referrals(int argc, char** argv);
+int targets(int argc, char** argv);
 
 }  // namespace circlewise::cli

@@ -24,7 +24,7 @@ const Command kCommands[] = {
      "      revenue and per-community totals, and what was skipped and why."},
     {"generate", circlewise::cli::generate,
      "generate [--seed N] [--learners N | --events N] [--courses N] [--communities N]\n"
-     "          [--days N] [--start YYYY-MM-DD] [--truth FILE]\n"
+     "          [--days N] [--start YYYY-MM-DD] [--truth FILE] [--advocates N] [--declining-community]\n"
      "      Writes a synthetic course platform's event log as CSV to stdout (deterministic per\n"
      "      seed); --truth also writes its planted effects as JSON."},
     {"rules", circlewise::cli::rules,
@@ -42,9 +42,24 @@ const Command kCommands[] = {
      "      community (\"step:H\" = within H hours of the previous step; window 0 = none)."},
     {"cohorts", circlewise::cli::cohorts,
      "cohorts <events> [--json] [--period day|week|month] [--cohort-by first-activity|first-purchase]\n"
-     "          [--active-events view,complete] [--overall-only]\n"
+     "          [--active-events view,complete] [--overall-only] [--as-of YYYY-MM-DD]\n"
+     "          [--partial-period mark|empty]\n"
      "      Cohort retention matrix (birth and compounded) and paying-learner retention per\n"
-     "      community, period over period."},
+     "      community, period over period; a period still running at --as-of is marked '~'."},
+    {"communities", circlewise::cli::communities,
+     "communities <events> [--json] [--period day|week|month] [--rank-by METRIC] [--trend-z Z]\n"
+     "          [--min-history N]\n"
+     "      Community health per period: members, new, active, churned, DAU/MAU, WAU/MAU, share\n"
+     "      and conversion rates, revenue per member, paying retention; ranked, with trend flags."},
+    {"referrals", circlewise::cli::referrals,
+     "referrals <events> [--json] [--period day|week|month] [--top N] [--rank-by members|revenue]\n"
+     "      Referrals from the referrer column: K-factor, acceptance, cycle time and conversion per\n"
+     "      community and period, chain generations, top advocates (direct and through chains)."},
+    {"targets", circlewise::cli::targets,
+     "targets <events> --course ID[,ID...] [--json] [--csv FILE|-] [--limit N] [--horizon-days D]\n"
+     "          [--segment NAME] [--antecedent COURSE[,COURSE...]] [--min-group N]\n"
+     "      Whom to invite for a course or bundle: non-owners ranked by propensity to buy, expected\n"
+     "      conversions, listed learners per community, and segments to seed into communities."},
     {"churn", circlewise::cli::churn,
      "churn <events|summary.csv> [--json] [--summary] [--unit days|weeks] [--as-of YYYY-MM-DD]\n"
      "          [--horizon N] [--clv-periods N] [--clv-step N] [--discount-rate R] [--margin M]\n"
@@ -85,7 +100,9 @@ const Command kCommands[] = {
      "  circlewise model info <model.json|model.cwm> [--json]\n"
      "  circlewise model recommend <model> --history [event:]id,... [--n N] [--community C] [--exclude id,...]\n"
      "  circlewise model evaluate <events.csv|-> [--n 10] [--max-cases N] [--ease] [model flags] [--json]\n"
-     "      Leave-last-out recall@n, NDCG@n, coverage: popularity vs item-item."},
+     "          [--ldp-epsilons 0.5,1,2,4,8] [--ldp-seed N] [--ldp-top-items 300] [--ldp-min-z Z|auto]\n"
+     "      Leave-last-out recall@n, NDCG@n, coverage: popularity vs item-item, and models rebuilt from\n"
+     "      simulated private reports (one item + one pair report per learner; seeded, simulation only)."},
     {"ldp", circlewise::cli::ldp,
      "ldp plan [--epsilon E] [--items N] [--kind item|pair] [--learners N] [--target-error F] [--json]\n"
      "      Expected error of private (local DP) reports per mechanism, and the learners needed.\n"

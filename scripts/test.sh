@@ -24,6 +24,7 @@ bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
 step "CLI"
 bash tests/cli/run.sh build-native/cli/circlewise
+bash tests/cli/analytics.sh build-native/cli/circlewise
 
 step "collector integration tests (real binary: SQLite and a throwaway PostgreSQL; native and ASan+UBSan builds)"
 eval "$(bash scripts/throwaway-postgres.sh start)"

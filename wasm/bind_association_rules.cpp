@@ -8,6 +8,7 @@
 
 #include "circlewise/association_rules.h"
 #include "js_error.h"
+#include "js_progress.h"
 #include "json_argument.h"
 
 using namespace circlewise;
@@ -16,9 +17,10 @@ using wasm::json_argument;
 
 namespace {
 
-std::string rules_json(const EventLog& log, const std::string& options_json) {
+std::string rules_json(const EventLog& log, const std::string& options_json, emscripten::val on_progress) {
   return guarded([&] {
     auto o = association_options_from_json(json_argument(options_json));
+    o.progress = wasm::js_progress(on_progress);
     return to_json(analyze_associations(log, o), log.items.names(), o.max_itemsets_out).dump();
   });
 }

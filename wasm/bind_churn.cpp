@@ -10,6 +10,7 @@
 #include "circlewise/customer_value.h"
 #include "circlewise/error.h"
 #include "js_error.h"
+#include "js_progress.h"
 #include "json_argument.h"
 
 using namespace circlewise;
@@ -18,20 +19,26 @@ using wasm::json_argument;
 
 namespace {
 
-ChurnAnalysis churn_from_log(const EventLog& log, const std::string& options_json) {
-  return guarded([&] { return analyze_churn(log, churn_options_from_json(json_argument(options_json))); });
+ChurnOptions options_with_progress(const std::string& options_json, const emscripten::val& on_progress) {
+  auto o = churn_options_from_json(json_argument(options_json));
+  o.progress = wasm::js_progress(on_progress);
+  return o;
 }
 
-ChurnAnalysis churn_from_rows(const std::string& rows_json, const std::string& options_json) {
+ChurnAnalysis churn_from_log(const EventLog& log, const std::string& options_json, emscripten::val on_progress) {
+  return guarded([&] { return analyze_churn(log, options_with_progress(options_json, on_progress)); });
+}
+
+ChurnAnalysis churn_from_rows(const std::string& rows_json, const std::string& options_json, emscripten::val on_progress) {
   return guarded([&] {
-    auto options = churn_options_from_json(json_argument(options_json));
+    auto options = options_with_progress(options_json, on_progress);
     return analyze_churn(purchase_summary_from_json(json_argument(rows_json)), options);
   });
 }
 
-ChurnAnalysis churn_from_csv(const std::string& csv, const std::string& options_json) {
+ChurnAnalysis churn_from_csv(const std::string& csv, const std::string& options_json, emscripten::val on_progress) {
   return guarded([&] {
-    auto options = churn_options_from_json(json_argument(options_json));
+    auto options = options_with_progress(options_json, on_progress);
     return analyze_churn(read_purchase_summary_csv(csv), options);
   });
 }

@@ -3,6 +3,7 @@
 #include <emscripten/bind.h>
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "circlewise/privacy_budget.h"
 #include "circlewise/secure_random.h"
 #include "js_error.h"
+#include "js_random_source.h"
 #include "json_argument.h"
 
 using namespace circlewise;
@@ -31,7 +33,7 @@ std::string make_report_json(const std::string& request, const std::string& budg
     ReportRequest req = report_request_from_json(json_argument(request, "report request"));
     PrivacyBudget b = privacy_budget_from_json(json_argument(budget, "privacy budget"));
     DeviceState s = device_state_from_json(json_argument(state, "privacy state"));
-    SystemRandomSource random;
+    wasm::CryptoRandomSource random;  // hardening: never aborts the module when crypto is gone
     MadeReport made = make_report(req, b, s, random);
     return nlohmann::json{{"report", to_json(made.report)},
                           {"value", made.true_value},
@@ -55,8 +57,12 @@ std::string validate_report_json(const std::string& report) {
   return guarded([&] { return to_json(ldp_report_from_json(json_argument(report, "report"))).dump(); });
 }
 
-LdpAggregator new_aggregator(const std::string& options) {
-  return guarded([&] { return LdpAggregator(aggregator_options_from_json(json_argument(options, "aggregator options"))); });
+// unique_ptr (JS gets the object, or null on error): LdpAggregator has no default value for
+// guarded to return, and throwing from here would leak the options' argument buffer.
+std::unique_ptr<LdpAggregator> new_aggregator(const std::string& options) {
+  return guarded([&] {
+    return std::make_unique<LdpAggregator>(aggregator_options_from_json(json_argument(options, "aggregator options")));
+  });
 }
 
 // One report object or an array of them; returns {"accepted":n,"rejected":[{"index","reason"}]}.

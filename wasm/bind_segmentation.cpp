@@ -11,6 +11,7 @@
 #include "circlewise/rfm.h"
 #include "circlewise/segmentation.h"
 #include "js_error.h"
+#include "js_progress.h"
 #include "json_argument.h"
 
 using namespace circlewise;
@@ -46,9 +47,15 @@ std::string joined_ids(const EventLog& log, const LearnerFeatures& f) {
   return ids;
 }
 
-SegmentationOutput segment_log(const EventLog& log, const std::string& options_json) {
+SegmentationOutput segment_log(const EventLog& log, const std::string& options_json, emscripten::val on_progress) {
   return guarded([&] {
     auto o = segmentation_options_from_json(json_argument(options_json));
+    // Reading the features from the events costs about as much as k-means on typical logs.
+    const Progress progress = wasm::js_progress(on_progress);
+    if (progress) {
+      o.features.progress = progress.part(0, 0.4);
+      o.kmeans.progress = progress.part(0.4, 1);
+    }
     SegmentationResult r = segment(learner_features(log, o.features), o);
     SegmentationOutput out;
     out.json = to_json(r, log).dump();
@@ -78,9 +85,10 @@ SegmentationOutput rfm_log(const EventLog& log, const std::string& options_json)
 
 // data: rows × cols doubles, row-major, in the heap; init: k × cols doubles or 0 for k-means++.
 SegmentationOutput kmeans_matrix(std::uintptr_t data, std::size_t rows, std::size_t cols, std::uintptr_t init,
-                                 std::size_t init_rows, const std::string& options_json) {
+                                 std::size_t init_rows, const std::string& options_json, emscripten::val on_progress) {
   return guarded([&] {
     KMeansOptions o = kmeans_options_from_json(json_argument(options_json));
+    o.progress = wasm::js_progress(on_progress);
     Eigen::Map<const RowMatrix> x(reinterpret_cast<const double*>(data), static_cast<Eigen::Index>(rows),
                                   static_cast<Eigen::Index>(cols));
     KMeansResult r;

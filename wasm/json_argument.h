@@ -6,6 +6,7 @@
 #include <string>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 
 namespace circlewise::wasm {
 
@@ -13,8 +14,9 @@ inline nlohmann::json json_argument(const std::string& text, const char* what = 
   if (text.empty()) return nullptr;
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(std::string(what) + " is not valid JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 1e999
+    // nlohmann quotes the raw bytes it stopped at, which may be invalid UTF-8: escape them.
+    throw InputError(std::string(what) + " is not valid JSON: " + printable(e.what()));
   }
 }
 

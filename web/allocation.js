@@ -1,10 +1,10 @@
 // Response curves and budget allocation: fit curves from a marketing history (CSV text or rows),
 // then allocate a budget across communities. Curves are plain objects; the parsed copy inside the
 // module is cached per curves object so re-allocating after a slider move stays cheap.
-import { call, Owned } from './module.js';
+import { call, Owned, wellFormed } from './module.js';
 
 function historyCall(module, history, csvFn, rowsFn, ...rest) {
-  if (typeof history === 'string') return call(() => module[csvFn](history, ...rest));
+  if (typeof history === 'string') return call(() => module[csvFn](wellFormed(history, 'the marketing history'), ...rest));
   if (Array.isArray(history)) return call(() => module[rowsFn](JSON.stringify(history), ...rest));
   throw new Error('the marketing history must be CSV text or an array of row objects');
 }

@@ -1,6 +1,6 @@
 // Courses that sell together: association rules on a Dataset, and frequent itemsets on any
 // baskets (arrays of strings or numbers), both mined by FP-growth in the WASM module.
-import { call } from './module.js';
+import { call, withProgress } from './module.js';
 
 function finiteConviction(result) {
   // JSON has no Infinity: the core writes null for the conviction of a rule with confidence 1.
@@ -12,7 +12,8 @@ function optionsJson(options, name) {
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new Error(`${name}: options must be an object`);
   }
-  return JSON.stringify(options ?? {});
+  const { onProgress, ...rest } = options ?? {};
+  return JSON.stringify(rest);
 }
 
 // Encodes baskets into compressed rows in the heap: item values become dense codes.
@@ -85,9 +86,11 @@ export const datasetMethods = {
   /**
    * Courses that sell together: baskets per learner (or per session), FP-growth, and rules with
    * support, confidence, lift, leverage and conviction (Infinity when confidence is 1).
+   * `onProgress({ stage, fraction })` is called while mining.
    */
   rules(options = {}) {
     const opts = optionsJson(options, 'rules');
-    return finiteConviction(JSON.parse(call(() => this.module.associationRulesJson(this.handle, opts))));
+    const json = withProgress(options.onProgress, 'rules', (cb) => this.module.associationRulesJson(this.handle, opts, cb));
+    return finiteConviction(JSON.parse(json));
   },
 };

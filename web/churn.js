@@ -1,6 +1,6 @@
 // Churn risk and customer value: BG/NBD (who is still active, how many purchases to expect),
 // Gamma-Gamma (spend per purchase), a simple CLV, and conversion/revenue per community.
-import { call } from './module.js';
+import { call, withProgress, wellFormed } from './module.js';
 
 const COLUMNS = ['frequency', 'recency', 'T', 'monetary', 'pAlive', 'expectedPurchases', 'expectedSpend', 'clv'];
 
@@ -8,7 +8,8 @@ function optionsJson(options) {
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new Error('churn options must be an object');
   }
-  return JSON.stringify(options ?? {});
+  const { onProgress, ...rest } = options ?? {};
+  return JSON.stringify(rest);
 }
 
 // Copies everything out of the C++ analysis (columns as Float64Arrays) and frees it.
@@ -30,10 +31,11 @@ export const datasetMethods = {
    * Fits BG/NBD (+ Gamma-Gamma when amounts allow) on this dataset's purchases and returns the
    * model, per-learner P(alive), expected purchases, expected spend and CLV (typed arrays aligned
    * with `learners.ids`), what was skipped, and the conversion table per community.
+   * `onProgress({ stage, fraction })` is called during the fit and the scoring.
    */
   churn(options = {}) {
     const json = optionsJson(options);
-    return collect(call(() => this.module.churnFromLog(this.handle, json)));
+    return collect(withProgress(options?.onProgress, 'churn', (cb) => this.module.churnFromLog(this.handle, json, cb)));
   },
 
   /** Conversion rate (paying learners / learners, Wilson 95% interval) and revenue per community. */
@@ -50,7 +52,11 @@ export const methods = {
   fitChurnModel(summary, options = {}) {
     const m = this.module;
     const json = optionsJson(options);
-    if (typeof summary === 'string') return collect(call(() => m.churnFromCsv(summary, json)));
+    const progress = options?.onProgress;
+    if (typeof summary === 'string') {
+      const csv = wellFormed(summary, 'the summary table');
+      return collect(withProgress(progress, 'fitChurnModel', (cb) => m.churnFromCsv(csv, json, cb)));
+    }
     if (!Array.isArray(summary)) {
       throw new Error('fitChurnModel: the summary must be an array of rows {learner, frequency, recency, T, monetary_value?} or CSV text');
     }
@@ -64,6 +70,6 @@ export const methods = {
         }
       }
     });
-    return collect(call(() => m.churnFromRows(JSON.stringify(summary), json)));
+    return collect(withProgress(progress, 'fitChurnModel', (cb) => m.churnFromRows(JSON.stringify(summary), json, cb)));
   },
 };

@@ -1,6 +1,6 @@
 // The event log: reading a platform's export (streamed in chunks) into a Dataset, its summary,
 // and the synthetic demo platform.
-import { call, Owned, yieldToPage } from './module.js';
+import { call, Owned, wellFormed, yieldToPage } from './module.js';
 
 const DEFAULT_CHUNK = 1 << 20;
 
@@ -34,6 +34,7 @@ async function* chunksOf(source, chunkSize) {
 
 async function* piecesOf(source, chunkSize) {
   if (typeof source === 'string') {
+    wellFormed(source, 'the event log');
     const enc = new TextEncoder();
     const step = Math.max(1, Math.floor(chunkSize / 3));
     for (let i = 0; i < source.length;) {
@@ -64,7 +65,7 @@ async function* piecesOf(source, chunkSize) {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return;
-        yield typeof value === 'string' ? new TextEncoder().encode(value) : value;
+        yield typeof value === 'string' ? new TextEncoder().encode(wellFormed(value, 'the event log')) : value;
       }
     } finally {
       reader.releaseLock();
@@ -72,7 +73,7 @@ async function* piecesOf(source, chunkSize) {
   }
   if (source && (typeof source[Symbol.asyncIterator] === 'function' || typeof source[Symbol.iterator] === 'function')) {
     for await (const value of source) {
-      yield typeof value === 'string' ? new TextEncoder().encode(value) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      yield typeof value === 'string' ? new TextEncoder().encode(wellFormed(value, 'the event log')) : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
     }
     return;
   }
@@ -144,7 +145,7 @@ export const methods = {
     if (typeof source !== 'string' && !(source instanceof ArrayBuffer) && !ArrayBuffer.isView(source)) {
       throw new Error('parseEvents: the source must be a string or bytes (use readEvents for files and streams)');
     }
-    const bytes = typeof source === 'string' ? new TextEncoder().encode(source)
+    const bytes = typeof source === 'string' ? new TextEncoder().encode(wellFormed(source, 'the event log'))
       : source instanceof ArrayBuffer ? new Uint8Array(source)
         : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
     const reader = call(() => m.newEventReader(readOptionsJson(options)));

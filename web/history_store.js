@@ -72,6 +72,8 @@ class IndexedDbBackend {
     const r = indexedDB.open(this.name, DB_VERSION);
     r.onupgradeneeded = () => r.result.createObjectStore(STORE, { autoIncrement: true });
     this.db = await request(r);
+    // Another store on this page (the widget's, say) calling forget(): let the deletion proceed.
+    this.db.onversionchange = () => { this.db?.close(); this.db = null; };
     return this.db;
   }
   async tx(mode, fn) {

@@ -72,6 +72,26 @@ export interface ReadProgress {
   events: number;
 }
 
+/**
+ * Progress of a long analysis ({@link Dataset.segment}, {@link Dataset.rules},
+ * {@link Dataset.churn}, `kmeans`, `fitChurnModel`), reported from inside the computation. In a
+ * Worker (`loadInWorker`) the reports arrive as messages while the worker is still busy.
+ */
+export interface AnalysisProgress {
+  /**
+   * What is being computed: "learner features", "k-means" (segment, kmeans); "baskets", "frequent itemsets",
+   * "rules" (rules); "purchase summary", "BG/NBD fit", "spend model", "scoring learners", "conversion per community" (churn).
+   */
+  stage: string;
+  /** Estimated share of the whole analysis done, 0..1, never decreasing; reported in steps of at least 1% (and at 1). */
+  fraction: number;
+}
+
+/** Options of every long analysis. An exception thrown by the callback is rethrown once the analysis has returned (its result discarded). */
+export interface ProgressOptions {
+  onProgress?: (progress: AnalysisProgress) => void;
+}
+
 export interface StreamReadOptions extends ReadOptions {
   /** Called after each chunk. */
   onProgress?: (progress: ReadProgress) => void;
@@ -166,6 +186,10 @@ export interface PlatformOptions {
   start?: string;
   /** When > 0, exactly this many events (up to 50,000,000). */
   events?: number;
+  /** Planted advocates (0–1000, default 0): early members who bring a quarter of later joiners of their community. */
+  advocates?: number;
+  /** When true, the second community's members stop being active after two thirds of the period. */
+  decliningCommunity?: boolean;
 }
 
 /** The effects planted in a synthetic platform, for checking that analyses recover them. */
@@ -177,6 +201,12 @@ export interface PlatformTruth {
   communities: { community: string; purchaseProbability: number }[];
   referredPurchaseMultiplier: number;
   meanActiveDays: number;
+  /** With `advocates`: their learner ids, and the probability that a later joiner is theirs. */
+  advocates?: string[];
+  advocateInviteProbability?: number;
+  /** With `decliningCommunity`: its name and the day (after start) its decline begins. */
+  decliningCommunity?: string;
+  declineDay?: number;
 }
 
 /**
@@ -819,7 +849,7 @@ export interface Circlewise {
  * Options of {@link Dataset.churn} and {@link Circlewise.fitChurnModel}. Time is in whole
  * periods (`unit`) counted from each learner's first purchase.
  */
-export interface ChurnOptions {
+export interface ChurnOptions extends ProgressOptions {
   /** Period length for an event log: `"days"` (default) or `"weeks"` (starting Monday). Ignored for summary tables. */
   unit?: 'days' | 'weeks';
   /** End of observation (event logs only), e.g. `"2025-12-31"`; default the last event. Later purchases are ignored and counted. */
@@ -950,7 +980,7 @@ export interface Circlewise {
 // ───────────────────────────── Courses that sell together, funnels, cohorts ─────────────────────────────
 
 /** Baskets, mining and rule options for {@link Dataset.rules}. */
-export interface RulesOptions {
+export interface RulesOptions extends ProgressOptions {
   /** `"learner"` (default): one basket per learner; `"session"`: split where events are more than `sessionGapMinutes` apart. */
   basketBy?: 'learner' | 'session';
   /** Session gap in minutes, > 0 (default 30). */
@@ -1076,17 +1106,34 @@ export interface CohortOptions {
   activeEvents?: string[];
   /** Paying-learner retention per community too (default true). */
   byCommunity?: boolean;
+  /**
+   * End of the observed data, exclusive (`"2025-07-01"` = through June 30; ISO-8601 or Unix
+   * seconds). Events at or after it are ignored and counted. Default: just after the last event.
+   */
+  asOf?: string | number;
+  /** The period still running at `asOf`: `"mark"` (default; activity so far, flagged) or `"empty"` (null cells, like unlived ones). */
+  partialPeriod?: 'mark' | 'empty';
 }
 
 export interface CohortResult {
   period: 'day' | 'week' | 'month';
   firstPeriod: string | null;
+  /** The period holding the last observed instant (the one before `asOf`). */
   lastPeriod: string | null;
+  /** End of the observed data (exclusive), e.g. "2025-07-01T00:00:00Z". */
+  asOf: string | null;
+  /** True when `asOf` falls before the end of `lastPeriod`: that period was still running. */
+  lastPeriodPartial: boolean;
+  /** Events at or after `asOf`, ignored. */
+  eventsAfterAsOf: number;
   learnersWithoutCohortEvent: number;
-  /** Index t = periods after the cohort's own; null = not lived through yet (not churn). */
-  cohorts: { cohort: string; size: number; active: (number | null)[]; continuous: (number | null)[]; birth: (number | null)[]; compounded: (number | null)[] }[];
-  /** All communities first (`community: null`), then each community. */
-  paying: { community: string | null; periods: { period: string; payers: number; retained: number; ratio: number | null; retention: number | null }[] }[];
+  /**
+   * Index t = periods after the cohort's own; null = not lived through yet (not churn).
+   * `partialIndex`: the t of the period still running (its cells count activity so far), or null.
+   */
+  cohorts: { cohort: string; size: number; active: (number | null)[]; continuous: (number | null)[]; birth: (number | null)[]; compounded: (number | null)[]; partialIndex: number | null }[];
+  /** All communities first (`community: null`), then each community. `partial`: the period was still running. */
+  paying: { community: string | null; periods: { period: string; payers: number; retained: number; ratio: number | null; retention: number | null; partial: boolean }[] }[];
   warnings: string[];
 }
 
@@ -1105,7 +1152,7 @@ export interface Dataset {
   funnel(options?: FunnelOptions): FunnelResult;
   /**
    * Cohort retention matrices (birth and compounded) and paying-learner retention per community.
-   * @throws Error naming the option; when the log spans more than 1,500 periods.
+   * @throws Error naming the option; when the log spans more than 1,500 periods; when no event is before `asOf`.
    */
   cohorts(options?: CohortOptions): CohortResult;
 }
@@ -1129,7 +1176,7 @@ export type RfmSegmentName =
   | 'Champions' | 'Loyal' | 'Potential loyalists' | 'New' | 'Promising' | 'Need attention'
   | 'About to sleep' | 'At risk' | "Can't lose them" | 'Hibernating' | 'Lost';
 
-export interface KMeansOptions {
+export interface KMeansOptions extends ProgressOptions {
   /** Clusters, 1–10,000 (`kmeans` default 8; `segment` default 4). Must not exceed the rows. */
   k?: number;
   /** Restarts from independent k-means++ seedings, 1–1000 (default 3); the lowest inertia wins. */
@@ -1261,6 +1308,20 @@ export interface Dataset {
    * @throws Error for unknown options or an invalid `asOf`.
    */
   rfm(options?: { asOf?: string | number }): RfmResult;
+}
+
+/**
+ * The learner analyses of a dataset living in a Worker (`loadInWorker`): the same calls, returning
+ * promises. `onProgress` stays on the page; the Worker posts each report while it computes.
+ */
+export interface RemoteDataset {
+  segment(options?: SegmentOptions): Promise<SegmentationResult>;
+  rfm(options?: { asOf?: string | number }): Promise<RfmResult>;
+  rules(options?: RulesOptions): Promise<RulesResult>;
+  funnel(options?: FunnelOptions): Promise<FunnelResult>;
+  cohorts(options?: CohortOptions): Promise<CohortResult>;
+  churn(options?: ChurnOptions): Promise<ChurnResult>;
+  conversionByCommunity(): Promise<ConversionTable>;
 }
 
 export interface Circlewise {
@@ -1411,6 +1472,10 @@ export interface RecommenderEvaluation {
   learnersEvaluated: number;
   learnersSkipped: number;
   courses: number;
+  /** Reports the simulated devices sent per private model (0 without `ldpEpsilons`). */
+  ldpItemReports: number;
+  ldpPairReports: number;
+  /** popularity, popularity in community, item-item cosine, [item-item EASE], then `ldp eps=E` per epsilon. */
   methods: { method: string; cases: number; recall: number; ndcg: number; coverage: number; heldOutNotInModel: number }[];
 }
 
@@ -1436,7 +1501,12 @@ export interface Circlewise {
 
 export interface Dataset {
   /** Leave-last-out recall@n, NDCG@n and coverage for popularity, popularity in community, item-item (and EASE). */
-  evaluateRecommender(options?: { n?: number; maxCases?: number; seed?: number; ease?: boolean; model?: ItemModelOptions }): RecommenderEvaluation;
+  /**
+   * `ldpEpsilons`: also models rebuilt from simulated LDP reports (one item + one pair report per
+   * training learner, real mechanisms, seeded noise = simulation only), one per epsilon in [0.01, 10].
+   */
+  evaluateRecommender(options?: { n?: number; maxCases?: number; seed?: number; ease?: boolean; model?: ItemModelOptions;
+    ldpEpsilons?: number[]; ldpSeed?: number; ldpTopItems?: number; ldpMinZ?: number | 'auto' }): RecommenderEvaluation;
 }
 
 // The widget: `<circlewise-recommendations model="/model.cwm" n="6" community="…"
@@ -1444,3 +1514,215 @@ export interface Dataset {
 // `customElements` exists. Themable with --cw-font, --cw-fg, --cw-muted, --cw-bg, --cw-card-bg,
 // --cw-card-border, --cw-accent, --cw-focus, --cw-radius, --cw-gap, --cw-card-width.
 // Fires "circlewise-select" ({id, title}) and "circlewise-error" ({message}).
+
+// ───────────────────────────── Communities (communities.js) ─────────────────────────────
+// Definitions of every metric: docs/communities.md. Rates with a zero denominator are null.
+
+/** Metric names of community health (also the keys of each period and of its `trend`). */
+export type HealthMetricName =
+  | 'members' | 'new' | 'active' | 'churned' | 'payers' | 'revenue' | 'dauMau' | 'wauMau'
+  | 'eventsPerActive' | 'shareRate' | 'conversionRate' | 'revenuePerMember' | 'payingRatio' | 'payingRetention';
+
+export interface CommunityHealthOptions {
+  /** Default `'month'`. Weeks are ISO weeks (Monday), UTC. */
+  period?: 'day' | 'week' | 'month';
+  /** Robust z-score beyond which a change is flagged (0–100, default 3). */
+  trendZ?: number;
+  /** Earlier changes needed before a change can be flagged (2–1000, default 4). */
+  minHistory?: number;
+  /** Ranking metric in the last complete period (default `'active'`). */
+  rankBy?: HealthMetricName;
+}
+
+export interface HealthTrend {
+  /** value(t) − value(t−1). */
+  change: number;
+  /** (change − median of earlier changes) / (1.4826 · MAD); null without enough history. */
+  z: number | null;
+  flag: 'up' | 'down' | null;
+}
+
+export type HealthPeriod = { [metric in HealthMetricName]: number | null } & {
+  period: string;
+  /** The log starts or ends inside this period (never flagged). */
+  partial: boolean;
+  engagementEvents: number;
+  sharers: number;
+  retainedPayers: number;
+  trend: Partial<Record<HealthMetricName, HealthTrend>>;
+};
+
+export interface CommunityHealthResult {
+  period: 'day' | 'week' | 'month';
+  rankBy: HealthMetricName;
+  /** The last complete period, used for ranking. */
+  rankedPeriod: string;
+  firstPeriod: string;
+  lastPeriod: string;
+  /** In rank order; empty communities (nobody ever a member) last, with no periods. */
+  communities: { community: string; rank: number; empty: boolean; latest: HealthPeriod | null; periods: HealthPeriod[] }[];
+  eventsWithoutCommunity: number;
+  leavesWithoutMembership: number;
+  warnings: string[];
+}
+
+export interface ReferralOptions {
+  period?: 'day' | 'week' | 'month';
+  /** Advocates listed (default 20). */
+  top?: number;
+  /** `'members'` (default): chain members, then chain revenue; `'revenue'`: the reverse. */
+  rankBy?: 'members' | 'revenue';
+}
+
+export interface ReferralPeriod {
+  period: string;
+  /** `share` events. */
+  invitesSent: number;
+  /** Referrals made in this community and period. */
+  accepted: number;
+  active: number;
+  /** Accepted learners who ever purchased. */
+  converted: number;
+  invitesPerActive: number | null;
+  acceptance: number | null;
+  /** accepted / active. */
+  kFactor: number | null;
+  referralConversion: number | null;
+  /** Median days from the referrer's first event to the referral. */
+  cycleTimeDays: number | null;
+}
+
+export interface Advocate {
+  learner: string;
+  community: string | null;
+  /** Learners brought directly / through the whole chain below. */
+  direct: number;
+  chain: number;
+  /** Net revenue (purchases − refunds) of those learners; chain columns overlap across advocates by design. */
+  directRevenue: number;
+  chainRevenue: number;
+  /** Generations below this learner. */
+  depth: number;
+}
+
+export interface ReferralResult {
+  period: 'day' | 'week' | 'month';
+  learners: number;
+  referred: number;
+  /** Referred by an id with no events of its own (counted as referred, never an advocate). */
+  referredByUnknown: number;
+  unknownReferrers: number;
+  /** Learners naming themselves (ignored). */
+  selfReferrals: number;
+  /** Later events naming a different referrer (the first is kept). */
+  conflictingReferrers: number;
+  /** Referral cycles (one link each dropped) and the learners on them. */
+  cycles: number;
+  learnersInCycles: number;
+  /** referred / learners. */
+  kFactor: number | null;
+  referredConversion: number | null;
+  unreferredConversion: number | null;
+  maxGeneration: number;
+  /** Learners per generation (0 = nobody referred them). */
+  generations: number[];
+  communities: {
+    community: string; learners: number; referred: number; kFactor: number | null;
+    referredConversion: number | null; unreferredConversion: number | null; maxGeneration: number;
+    periods: ReferralPeriod[];
+  }[];
+  advocates: Advocate[];
+}
+
+export interface InviteTargetOptions {
+  /** The target course; or `courses` for a bundle (owning any of it counts as owning it). */
+  course?: string;
+  courses?: string[];
+  /** Training window and prediction horizon in days (1–3650, default 30). */
+  horizonDays?: number;
+  /** Learners listed (default 100; 0 = all candidates). */
+  limit?: number;
+  /** Only learners of this RFM segment (one click from a segment). */
+  segment?: RfmSegmentName;
+  /** Only learners owning this course, or all of these (one click from a rule's antecedent). */
+  antecedent?: string | string[];
+  /** Fewest learners of a segment in a community for a seeding estimate (default 5). */
+  minGroup?: number;
+}
+
+export interface InviteTarget {
+  learner: string;
+  /** Probability of buying within `horizonDays` (an estimate). */
+  probability: number;
+  segment: RfmSegmentName;
+  community: string | null;
+  ruleConfidence: number;
+  bestAntecedent: string | null;
+  similarity: number;
+  activity: number;
+  communityShare: number;
+  r: number;
+  fm: number;
+}
+
+export interface SeedSuggestion {
+  segment: RfmSegmentName;
+  community: string;
+  inCommunity: number;
+  elsewhere: number;
+  shareIn: number;
+  shareElsewhere: number;
+  lift: number | null;
+  difference: number;
+  /** 95% interval of the difference. */
+  differenceInterval: [number, number];
+  candidates: number;
+  /** candidates × difference: an observational estimate, not a promise. */
+  expectedExtra: number;
+  expectedExtraInterval: [number, number];
+}
+
+export interface InviteTargetResult {
+  courses: string[];
+  asOf: string;
+  owners: number;
+  candidates: number;
+  filteredOut: number;
+  /** Sum of the listed learners' probabilities. */
+  expectedConversions: number;
+  expectedConversionsAllCandidates: number;
+  model: {
+    trainedFrom: string; horizonDays: number; learners: number; buyers: number; auc: number | null;
+    coefficients: Record<string, number>; basis: string;
+  };
+  targets: InviteTarget[];
+  byCommunity: { community: string | null; listed: number; expected: number }[];
+  seeding: SeedSuggestion[];
+}
+
+export interface CommunitiesProgress {
+  stage: 'health' | 'referrals' | 'targets' | 'done';
+  done: number;
+  total: number;
+}
+
+export interface Dataset {
+  /** Health of every community per period, ranked, with trend flags. @throws Error naming a bad option. */
+  communityHealth(options?: CommunityHealthOptions): CommunityHealthResult;
+  /** Referrals, chains, K-factor per community and period, top advocates. @throws Error naming a bad option. */
+  referrals(options?: ReferralOptions): ReferralResult;
+  /**
+   * Non-owners of a course ranked by propensity to buy, expected conversions, listed learners per
+   * community, and segments to seed into communities.
+   * @throws Error for a missing or unknown course/antecedent/segment, or when nobody bought the
+   *   course in the training window (no basis for an estimate).
+   */
+  inviteTargets(options: InviteTargetOptions): InviteTargetResult;
+  /** The target list as CSV (`learner,probability,segment,community,ruleConfidence,bestAntecedent,similarity,activity,r,fm`). */
+  inviteTargetsCSV(options: InviteTargetOptions): string;
+  /** Health, referrals and (with `targets`) targets, in stages with progress. */
+  communities(options?: {
+    health?: CommunityHealthOptions; referrals?: ReferralOptions; targets?: InviteTargetOptions;
+    onProgress?: (p: CommunitiesProgress) => void;
+  }): Promise<{ health: CommunityHealthResult; referrals: ReferralResult; targets?: InviteTargetResult }>;
+}

@@ -12,10 +12,11 @@ import * as widget from './widget.js';
 import * as allocation from './allocation.js';
 import * as abTest from './ab_test.js';
 import * as privacy from './privacy.js';
+import * as communities from './communities.js';
 
 // Each feature module exports `methods` (added to Circlewise) and may export `datasetMethods`
 // (added to Dataset). Adding a feature is one line here.
-const features = [eventLog, associationRules, funnel, retention, segmentation, recommender, widget, allocation, abTest, churn, privacy];
+const features = [eventLog, associationRules, funnel, retention, segmentation, recommender, widget, allocation, abTest, churn, privacy, communities];
 
 export class Circlewise {
   #module;

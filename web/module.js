@@ -18,7 +18,39 @@ export async function instantiate(options = {}) {
     // Privacy noise must come from a secure source; there is no weak fallback (see docs/privacy.md).
     throw new Error('circlewise needs crypto.getRandomValues (a secure random source); this environment has none');
   }
-  return createCirclewiseModule(opts);
+  return raisePendingErrors(await createCirclewiseModule(opts));
+}
+
+// The bindings report a C++ error by returning normally with the message pending (wasm/js_error.h),
+// so that Embind frees its argument buffers; here every bound function and method is wrapped to
+// throw that message as an Error, after freeing the empty object a failed factory returned.
+function raisePendingErrors(m) {
+  const flag = m.pendingErrorFlag() >>> 2;
+  const take = m.takePendingError;
+  const wrap = (f) => {
+    const g = function (...args) {
+      const r = f.apply(this, args);
+      if (m.HEAP32[flag] === 0) return r; // re-read: memory growth replaces HEAP32
+      const message = take();
+      if (r && typeof r.delete === 'function') r.delete();
+      throw new Error(message);
+    };
+    g.argCount = f.argCount;
+    return g;
+  };
+  const bound = (f) => typeof f === 'function' && (f.argCount !== undefined || f.overloadTable !== undefined);
+  for (const name of Object.keys(m)) {
+    const v = m[name];
+    if (name !== 'takePendingError' && bound(v)) m[name] = wrap(v);
+    // Embind classes: their methods live on the prototype (ClassHandle's own have no argCount).
+    if (typeof v === 'function' && v.prototype && typeof v.prototype.isAliasOf === 'function') {
+      for (const method of Object.getOwnPropertyNames(v.prototype)) {
+        const f = v.prototype[method];
+        if (method !== 'constructor' && bound(f)) v.prototype[method] = wrap(f);
+      }
+    }
+  }
+  return m;
 }
 
 // Calls into the module and turns anything thrown that is not an Error (a raw C++ exception
@@ -30,6 +62,37 @@ export function call(fn) {
     if (e instanceof Error) throw e;
     throw new Error(`circlewise internal error (${String(e)})`);
   }
+}
+
+// Runs a long analysis with an optional `onProgress({ stage, fraction })` callback, which the
+// module calls from inside the computation (fraction 0..1 of the whole analysis, never
+// decreasing). The callback must not throw into the C++ frames: an exception from it is held and
+// rethrown once the analysis has returned (the partial result is freed).
+export function withProgress(onProgress, name, fn) {
+  if (onProgress === undefined || onProgress === null) return call(() => fn(null));
+  if (typeof onProgress !== 'function') throw new Error(`${name}: option "onProgress" must be a function`);
+  let failure;
+  const report = (stage, fraction) => {
+    if (failure) return;
+    try { onProgress({ stage, fraction }); } catch (e) { failure = e; }
+  };
+  const result = call(() => fn(report));
+  if (failure) {
+    if (typeof result?.delete === 'function') result.delete();
+    throw failure;
+  }
+  return result;
+}
+
+// Text handed to the module must be well-formed Unicode. A lone UTF-16 surrogate (from a bad
+// decode or a string cut in half) would otherwise reach C++ with the character after it swallowed
+// by Emscripten's UTF-8 conversion, or become U+FFFD through TextEncoder: silently altered data.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export function wellFormed(text, what) {
+  if (typeof text.isWellFormed === 'function' ? text.isWellFormed() : !loneSurrogate.test(text)) return text;
+  const at = text.search(loneSurrogate);
+  const line = text.slice(0, at).split('\n').length;
+  throw new Error(`${what}: line ${line} is not valid Unicode text (a lone UTF-16 surrogate at character ${at + 1}; was the file decoded with the wrong encoding?)`);
 }
 
 export const inBrowserMainThread = typeof window !== 'undefined' && typeof document !== 'undefined';
@@ -46,14 +109,23 @@ export function yieldToPage() {
 
 // Owns a C++ object's lifetime for a JS wrapper: freed by dispose(), or by the garbage collector
 // as a safety net should the wrapper be dropped without it.
+// How many wrappers hold a C++ object right now (for the long-session memory test).
+let liveOwned = 0;
+/** @internal */
+export const liveHandles = () => liveOwned;
+
 const registry = typeof FinalizationRegistry === 'function'
-  ? new FinalizationRegistry((handle) => { try { if (!handle.isDeleted()) handle.delete(); } catch { /* already gone */ } })
+  ? new FinalizationRegistry((handle) => {
+    liveOwned--;
+    try { if (!handle.isDeleted()) handle.delete(); } catch { /* already gone */ }
+  })
   : null;
 
 export class Owned {
   #handle;
   constructor(handle) {
     this.#handle = handle;
+    liveOwned++;
     registry?.register(this, handle, this);
   }
   get handle() {
@@ -66,6 +138,7 @@ export class Owned {
     registry?.unregister(this);
     this.#handle.delete();
     this.#handle = null;
+    liveOwned--;
   }
   [Symbol.dispose ?? Symbol.for('Symbol.dispose')]() { this.close(); }
 }

@@ -2,7 +2,7 @@
 // The device state (memoised randomisations + epsilon ledger) is a plain JSON object that the
 // caller persists (IndexedDB, localStorage, a file) and passes back; it holds true values and
 // must never be uploaded. Only `report` objects leave the device. See docs/privacy.md.
-import { call, Owned } from './module.js';
+import { call, Owned, wellFormed } from './module.js';
 
 const json = (x) => JSON.stringify(x ?? {});
 
@@ -38,13 +38,13 @@ export class PrivacyAggregator extends Owned {
   }
   /** Adds one report or an array of reports (objects or a JSON string). Invalid ones are rejected whole. */
   add(reports) {
-    const text = typeof reports === 'string' ? reports : JSON.stringify(reports);
+    const text = typeof reports === 'string' ? wellFormed(reports, 'the reports') : JSON.stringify(reports);
     return JSON.parse(call(() => this.handle.addReports(text)));
   }
   /** Adds newline-delimited JSON reports; returns how many were accepted (see summary() for rejections). */
   addNdjson(text) {
     if (typeof text !== 'string') throw new Error('addNdjson: the input must be a string of newline-delimited JSON');
-    return call(() => this.handle.addNdjson(text));
+    return call(() => this.handle.addNdjson(wellFormed(text, 'the reports')));
   }
   /** Counts of accepted and rejected reports, with the reasons (line/array index). */
   summary() { return JSON.parse(call(() => this.handle.summaryJson())); }
@@ -84,12 +84,12 @@ export const methods = {
 
   /** Epsilon spent and left, and reports used/left in `period`. */
   privacyStatus({ state, budget, period = '' } = {}) {
-    return JSON.parse(call(() => this.module.ldpBudgetStatus(json(budget), json(state ?? this.newPrivacyState()), String(period))));
+    return JSON.parse(call(() => this.module.ldpBudgetStatus(json(budget), json(state ?? this.newPrivacyState()), wellFormed(String(period), 'option "period"'))));
   },
 
   /** Checks a report as the aggregator would; returns it normalised or throws with the reason. */
   validateReport(report) {
-    const text = typeof report === 'string' ? report : JSON.stringify(report);
+    const text = typeof report === 'string' ? wellFormed(report, 'the report') : JSON.stringify(report);
     return JSON.parse(call(() => this.module.ldpValidateReport(text)));
   },
 

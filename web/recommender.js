@@ -1,6 +1,6 @@
 // Item model + on-device recommender: load a published model (JSON or binary), build one from a
 // dataset or from counts (e.g. LDP estimates), recommend from a learner's own history.
-import { call, Owned } from './module.js';
+import { call, Owned, wellFormed } from './module.js';
 import { HistoryStore } from './history_store.js';
 
 // Copies bytes into the WASM heap for the duration of `fn(ptr, length)`.
@@ -16,7 +16,7 @@ function withHeapBytes(m, bytes, fn) {
 }
 
 function modelBytes(source) {
-  if (typeof source === 'string') return new TextEncoder().encode(source);
+  if (typeof source === 'string') return new TextEncoder().encode(wellFormed(source, 'the model'));
   if (source instanceof ArrayBuffer) return new Uint8Array(source);
   if (ArrayBuffer.isView(source)) return new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
   if (source && typeof source === 'object') return new TextEncoder().encode(JSON.stringify(source));

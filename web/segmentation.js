@@ -1,7 +1,7 @@
 // Learner segmentation (k-means on learner features, with segments labelled from the RFM map),
 // classic RFM scores, and k-means on any numeric matrix. All computed in the WASM module; results
 // are plain objects and typed arrays copied out of the heap.
-import { call } from './module.js';
+import { call, withProgress } from './module.js';
 
 const RFM_SEGMENTS = ['Champions', 'Loyal', 'Potential loyalists', 'New', 'Promising', 'Need attention',
   'About to sleep', 'At risk', "Can't lose them", 'Hibernating', 'Lost'];
@@ -10,7 +10,8 @@ function optionsJson(options, name) {
   if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
     throw new Error(`${name}: options must be an object`);
   }
-  return JSON.stringify(options ?? {});
+  const { onProgress, ...rest } = options ?? {};
+  return JSON.stringify(rest);
 }
 
 function splitIds(joined) {
@@ -56,7 +57,7 @@ export const methods = {
   /**
    * k-means on a row-major matrix (Float64Array of rows × cols). Options: k, nInit, maxIter, tol,
    * seed, algorithm ("auto" | "lloyd" | "hamerly"), initialCentroids (Float64Array k × cols:
-   * start from these instead of k-means++; then k is their row count).
+   * start from these instead of k-means++; then k is their row count), onProgress({ stage, fraction }).
    */
   kmeans(data, rows, cols, options = {}) {
     const m = this.module;
@@ -79,7 +80,7 @@ export const methods = {
     let pInit = 0;
     try {
       if (initRows) pInit = toHeap(m, initialCentroids, 'kmeans');
-      const out = call(() => m.kmeansMatrix(pData, rows, cols, pInit, initRows, json));
+      const out = withProgress(rest.onProgress, 'kmeans', (cb) => m.kmeansMatrix(pData, rows, cols, pInit, initRows, json, cb));
       const r = takeOutput(m, out, { labels: true, centroids: true });
       return { ...r.json, labels: r.labels, centroids: r.centroids, cols };
     } finally {
@@ -93,12 +94,13 @@ export const datasetMethods = {
   /**
    * Segments the dataset's learners by k-means on their standardised features. Options: k (default
    * 4) or autoK with kMin/kMax/silhouetteSample, nInit, maxIter, tol, seed, algorithm, asOf,
-   * features. Returns the segments (with `members`), per-learner `assignments` (Int32Array, aligned
+   * features, onProgress({ stage, fraction }) (called during k-means). Returns the segments (with `members`), per-learner `assignments` (Int32Array, aligned
    * with `learnerIds`), the feature transforms, the k-means report and, with autoK, the k choice.
    */
   segment(options = {}) {
     const m = this.module;
-    const out = call(() => m.segmentLog(this.handle, optionsJson(options, 'segment')));
+    const opts = optionsJson(options, 'segment');
+    const out = withProgress(options.onProgress, 'segment', (cb) => m.segmentLog(this.handle, opts, cb));
     const r = takeOutput(m, out, { labels: true, ids: true });
     const { json } = r;
     const members = json.segments.map(() => []);

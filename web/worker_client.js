@@ -7,12 +7,26 @@ class RemoteHandle {
   constructor(client, id) { this.client = client; this.id = id; }
 }
 
+// A function cannot cross postMessage: an `onProgress` in the last (options) argument stays on
+// this side and the worker posts progress messages that are handed to it.
+function splitProgress(args) {
+  const last = args[args.length - 1];
+  if (last && typeof last === 'object' && typeof last.onProgress === 'function') {
+    const { onProgress, ...rest } = last;
+    return { args: [...args.slice(0, -1), rest], onProgress };
+  }
+  return { args, onProgress: undefined };
+}
+
 function remoteProxy(client, target) {
   return new Proxy(target, {
     get(t, prop) {
       if (prop in t) return t[prop];
       if (typeof prop !== 'string' || prop === 'then') return undefined;
-      return (...args) => client.request({ kind: 'dataset', dataset: t.id, method: prop, args });
+      return (...all) => {
+        const { args, onProgress } = splitProgress(all);
+        return client.request({ kind: 'dataset', dataset: t.id, method: prop, args }, onProgress);
+      };
     },
   });
 }
@@ -50,14 +64,8 @@ class WorkerClient {
     });
   }
   /** Calls a Circlewise method in the worker; methods returning a Dataset give a remote dataset. */
-  call(method, ...args) {
-    let onProgress;
-    const last = args[args.length - 1];
-    if (last && typeof last === 'object' && typeof last.onProgress === 'function') {
-      const { onProgress: cb, ...rest } = last;
-      onProgress = cb;
-      args = [...args.slice(0, -1), rest];
-    }
+  call(method, ...all) {
+    const { args, onProgress } = splitProgress(all);
     return this.request({ kind: 'call', method, args }, onProgress);
   }
   terminate() {

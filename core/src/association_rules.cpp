@@ -151,7 +151,9 @@ struct Miner {
     }
     std::vector<uint64_t> cnt(m, 0);
     std::vector<int32_t> remap(m, -1), touched;
+    const bool top = prefix.empty();
     for (size_t jj = m; jj-- > 0 && !stopped;) {
+      if (top) opt.progress.at("frequent itemsets", static_cast<double>(m - 1 - jj) / static_cast<double>(m));
       prefix.push_back(global[jj]);
       emit(t.total[jj]);
       if (!stopped && prefix.size() < opt.max_size) {
@@ -285,6 +287,7 @@ FrequentItemsets frequent_itemsets(const Baskets& b, const ItemsetOptions& o) {
   Miner miner{o, out.min_count, out.upper_bound, out, {}};
   miner.mine(tree, global);
   out.truncated = miner.stopped;
+  o.progress.at("frequent itemsets", 1);
 
   // Canonical order: count desc, size asc, items lexicographic.
   const size_t n = out.counts.size();
@@ -349,6 +352,7 @@ RuleSet association_rules(const FrequentItemsets& f, const RuleOptions& o) {
   };
   std::vector<int32_t> a, c;
   for (size_t s = 0; s < f.size(); ++s) {
+    if ((s & 1023) == 0) o.progress.at("rules", static_cast<double>(s) / static_cast<double>(f.size()));
     const size_t k = f.offsets[s + 1] - f.offsets[s];
     if (k < 2 || k > cap_a + cap_c) continue;
     const int32_t* it = f.items.data() + f.offsets[s];
@@ -382,14 +386,22 @@ RuleSet association_rules(const FrequentItemsets& f, const RuleOptions& o) {
   }
   prune();
   std::sort(kept.begin(), kept.end(), better);
+  o.progress.at("rules", 1);
   return out;
 }
 
 AssociationAnalysis analyze_associations(const EventLog& log, const AssociationAnalysisOptions& o) {
   AssociationAnalysis a;
+  o.progress.at("baskets", 0);
   a.baskets = make_baskets(log, o.baskets);
-  a.itemsets = frequent_itemsets(a.baskets, o.itemsets);
-  a.rules = association_rules(a.itemsets, o.rules);
+  ItemsetOptions io = o.itemsets;
+  RuleOptions ro = o.rules;
+  if (o.progress) {
+    io.progress = o.progress.part(0.05, 0.8);
+    ro.progress = o.progress.part(0.8, 1);
+  }
+  a.itemsets = frequent_itemsets(a.baskets, io);
+  a.rules = association_rules(a.itemsets, ro);
   return a;
 }
 

@@ -67,23 +67,30 @@ Baskets make_baskets(const EventLog& log, const BasketOptions& o) {
   return b;
 }
 
+namespace {
+
+// Appends basket `index` given as item codes [first, last): every code must lie in the item space.
+// Empty baskets are baskets too (they count in the support denominator).
+void add_coded_basket(Baskets& b, size_t index, const int32_t* first, const int32_t* last) {
+  const size_t open = b.items.size();
+  for (const int32_t* p = first; p != last; ++p) {
+    if (*p < 0 || static_cast<size_t>(*p) >= b.item_space)
+      throw InputError("basket " + std::to_string(index) + ": item code " + std::to_string(*p) +
+                       " is outside [0, " + std::to_string(b.item_space) + ")");
+    b.items.push_back(*p);
+    ++b.events_used;
+  }
+  const size_t before = b.offsets.size();
+  close_basket(b, open);
+  if (b.offsets.size() == before) b.offsets.push_back(b.items.size());
+}
+
+}  // namespace
+
 Baskets baskets_from_lists(const std::vector<std::vector<int32_t>>& lists, size_t item_space) {
   Baskets b;
   b.item_space = item_space;
-  for (size_t i = 0; i < lists.size(); ++i) {
-    size_t open = b.items.size();
-    for (int32_t x : lists[i]) {
-      if (x < 0 || static_cast<size_t>(x) >= item_space)
-        throw InputError("basket " + std::to_string(i) + ": item code " + std::to_string(x) +
-                         " is outside [0, " + std::to_string(item_space) + ")");
-      b.items.push_back(x);
-      ++b.events_used;
-    }
-    // Empty lists are baskets too (they count in the support denominator).
-    size_t before = b.offsets.size();
-    close_basket(b, open);
-    if (b.offsets.size() == before) b.offsets.push_back(b.items.size());
-  }
+  for (size_t i = 0; i < lists.size(); ++i) add_coded_basket(b, i, lists[i].data(), lists[i].data() + lists[i].size());
   return b;
 }
 
@@ -95,18 +102,7 @@ Baskets baskets_from_rows(const int32_t* items, const int32_t* offsets, size_t b
   for (size_t i = 0; i < baskets; ++i) {
     if (offsets[i + 1] < offsets[i])
       throw InputError("basket offsets must not decrease (basket " + std::to_string(i) + ")");
-    size_t open = b.items.size();
-    for (int32_t k = offsets[i]; k < offsets[i + 1]; ++k) {
-      int32_t x = items[k];
-      if (x < 0 || static_cast<size_t>(x) >= item_space)
-        throw InputError("basket " + std::to_string(i) + ": item code " + std::to_string(x) +
-                         " is outside [0, " + std::to_string(item_space) + ")");
-      b.items.push_back(x);
-      ++b.events_used;
-    }
-    size_t before = b.offsets.size();
-    close_basket(b, open);
-    if (b.offsets.size() == before) b.offsets.push_back(b.items.size());
+    add_coded_basket(b, i, items + offsets[i], items + offsets[i + 1]);
   }
   return b;
 }

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 #include "circlewise/nelder_mead.h"
 #include "circlewise/random.h"
 #include "circlewise/timestamp.h"
@@ -317,6 +318,8 @@ PurchaseSummary read_purchase_summary_csv(std::string_view text) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    // Ids and messages quoting a value become JSON: the text must be valid UTF-8 (found by fuzzing).
+    if (const char* why = check_text(line)) throw InputError("line " + std::to_string(line_no) + ": " + why);
     auto fields = split_csv_line(line, line_no);
     if (!header) {
       header = true;
@@ -435,7 +438,10 @@ BgNbdFit fit_bgnbd(const PurchaseSummary& s, const BgNbdFitOptions& o) {
   Triples t = distinct_triples(s, scale);
   const double n = static_cast<double>(s.size());
   std::vector<double> c1, c2, c3;
+  int evaluations = 0;
   auto objective = [&](const std::vector<double>& th) {
+    // The number of evaluations to convergence is unknown (typically 1,000-3,000): an estimate.
+    if (++evaluations % 50 == 0) o.progress.at("BG/NBD fit", evaluations / (evaluations + 1500.0));
     BgNbdParams p{std::exp(th[0]), std::exp(th[1]), std::exp(th[2]), std::exp(th[3])};
     double pen = o.penalizer * (p.r * p.r + p.alpha * p.alpha + p.a * p.a + p.b * p.b);
     return -bgnbd_total_ll(p, t, c1, c2, c3) / n + pen;
@@ -459,6 +465,7 @@ BgNbdFit fit_bgnbd(const PurchaseSummary& s, const BgNbdFitOptions& o) {
                            "); the data show no heterogeneity in dropout");
   Triples orig = distinct_triples(s, 1.0);
   fit.log_likelihood = bgnbd_total_ll(fit.params, orig, c1, c2, c3);
+  o.progress.at("BG/NBD fit", 1);
   return fit;
 }
 
@@ -606,23 +613,29 @@ ChurnOptions churn_options_from_json(const nlohmann::json& j) {
 ChurnAnalysis analyze_churn(PurchaseSummary summary, const ChurnOptions& o) {
   validate_purchase_summary(summary);
   ChurnAnalysis a;
-  a.model = fit_bgnbd(summary, o.fit);
+  BgNbdFitOptions fo = o.fit;
+  if (o.progress) fo.progress = o.progress.part(0, 0.75);
+  a.model = fit_bgnbd(summary, fo);
+  o.progress.at("spend model", 0.75);
   a.horizon = o.horizon;
   a.clv_options = o.clv;
   const size_t n = summary.size();
   try {
-    a.spend = fit_gamma_gamma(summary.frequency, summary.monetary, o.fit.max_evaluations, o.fit.penalizer);
+    a.spend = fit_gamma_gamma(summary.frequency, summary.monetary, o.fit.max_evaluations, o.fit.penalizer,
+                              o.progress.part(0.75, 0.85));
     if (!std::isfinite(a.spend->mean_spend)) a.spend_note = "q <= 1: expected spend per purchase is undefined";
   } catch (const InputError& e) {
     a.spend_note = e.what();
   }
   const bool have_spend = a.spend && std::isfinite(a.spend->mean_spend);
+  o.progress.at("scoring learners", 0.85);
   // Predictions depend only on (x, t_x, T): compute once per distinct triple.
   Triples t = distinct_triples(summary, 1.0);
   const BgNbdParams& p = a.model.params;
   std::vector<double> alive(t.x.size()), expect(t.x.size()), future(t.x.size());
   std::vector<double> clv_units(t.x.size(), 0);  // discounted expected purchases over the CLV horizon
   for (size_t k = 0; k < t.x.size(); ++k) {
+    if ((k & 255) == 0) o.progress.at("scoring learners", 0.85 + 0.15 * static_cast<double>(k) / static_cast<double>(t.x.size()));
     alive[k] = bgnbd_p_alive(p, t.x[k], t.tx[k], t.T[k]);
     expect[k] = bgnbd_expected_purchases(p, o.horizon, t.x[k], t.tx[k], t.T[k]);
     if (have_spend) {
@@ -649,18 +662,24 @@ ChurnAnalysis analyze_churn(PurchaseSummary summary, const ChurnOptions& o) {
     }
   }
   a.summary = std::move(summary);
+  o.progress.at("scoring learners", 1);
   return a;
 }
 
 ChurnAnalysis analyze_churn(const EventLog& log, const ChurnOptions& o) {
   PurchaseSummaryReport rep;
+  o.progress.at("purchase summary", 0);
   PurchaseSummary s = purchase_summary(log, o.summary, &rep);
   if (s.size() == 0)
     throw InputError("no learner has a purchase up to asOf (" + format_timestamp(rep.as_of_ms) +
                      "): the churn model needs purchases");
-  ChurnAnalysis a = analyze_churn(std::move(s), o);
+  ChurnOptions rest = o;
+  if (o.progress) rest.progress = o.progress.part(0.1, 0.95);
+  ChurnAnalysis a = analyze_churn(std::move(s), rest);
   a.report = rep;
+  o.progress.at("conversion per community", 0.95);
   a.conversion = conversion_by_community(log);
+  o.progress.at("conversion per community", 1);
   return a;
 }
 

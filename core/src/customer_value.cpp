@@ -28,7 +28,7 @@ double gamma_gamma_log_likelihood(const GammaGammaParams& g, double x, double m)
 }
 
 GammaGammaFit fit_gamma_gamma(const std::vector<double>& frequency, const std::vector<double>& monetary,
-                              int max_evaluations, double penalizer) {
+                              int max_evaluations, double penalizer, const Progress& progress) {
   GammaGammaFit fit;
   std::vector<double> xs, ms;
   for (size_t i = 0; i < frequency.size(); ++i) {
@@ -63,7 +63,10 @@ GammaGammaFit fit_gamma_gamma(const std::vector<double>& frequency, const std::v
   }
   const double n = static_cast<double>(xs.size());
   std::vector<double> lg(distinct.size());
+  int evaluations = 0;
   auto objective = [&](const std::vector<double>& th) {
+    // Evaluations to convergence are unknown: an estimate, as for the BG/NBD fit.
+    if (++evaluations % 50 == 0) progress.at("spend model", evaluations / (evaluations + 1000.0));
     const double p = std::exp(th[0]), q = std::exp(th[1]), g = std::exp(th[2]);
     const double lgq = std::lgamma(q), qlg = q * std::log(g);
     for (size_t k = 0; k < distinct.size(); ++k)

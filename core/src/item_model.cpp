@@ -138,6 +138,11 @@ struct Reader {
     uint64_t n = bounded(what, kMaxString);
     need(n, what);
     std::string s(in.substr(pos, n));
+    // Strings become JSON (to_json, the JS API), which must be valid UTF-8: the JSON form's parser
+    // already insists on it. Found by fuzzing (dump() threw type_error.316).
+    if (!is_valid_utf8(s))
+      throw InputError("model file is corrupt: " + std::string(what) + " at byte " + std::to_string(base + pos) +
+                       " is not valid UTF-8 text");
     pos += n;
     return s;
   }
@@ -382,8 +387,9 @@ ItemModel load_item_model(std::string_view bytes) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(bytes.substr(i));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw InputError(std::string("model file is not valid JSON (truncated?): ") + e.what());
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for 1e999 (found by fuzzing)
+    // nlohmann quotes the raw bytes it stopped at; a message must itself be valid UTF-8 (found by fuzzing).
+    throw InputError(std::string("model file is not valid JSON (truncated?): ") + printable(e.what()));
   }
   return item_model_from_json(j);
 }

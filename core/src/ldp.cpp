@@ -19,12 +19,6 @@ std::string fmt(double x) {
   return buf;
 }
 
-// Non-negative JSON integer, whether parsed from text (unsigned) or built in code (signed).
-bool is_uint(const nlohmann::json& v) {
-  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
-}
-
-
 void check_epsilon(double epsilon, const char* what = "epsilon") {
   if (!std::isfinite(epsilon) || epsilon < kMinEpsilon || epsilon > kMaxEpsilon)
     throw InputError(std::string(what) + " must be a number in [" + fmt(kMinEpsilon) + ", " + fmt(kMaxEpsilon) +
@@ -95,7 +89,7 @@ bool parse_hex64(std::string_view s, uint64_t& out) {
 uint64_t integer_in(const nlohmann::json& j, const char* key, uint64_t lo, uint64_t hi, const std::string& where) {
   auto it = j.find(key);
   if (it == j.end()) throw InputError(where + "\"" + key + "\" is missing");
-  if (!is_uint(*it) ||
+  if (!is_json_uint(*it) ||
       it->get<uint64_t>() < lo || it->get<uint64_t>() > hi)
     throw InputError(where + "\"" + key + "\" must be an integer in [" + std::to_string(lo) + ", " +
                      std::to_string(hi) + "], got " + it->dump());
@@ -296,7 +290,7 @@ LdpPayload payload_from_json(const OracleParams& o, const nlohmann::json& j) {
       if (it->size() > o.domain) throw InputError(where + "\"ones\" has more entries than the domain size");
       p.ones.reserve(it->size());
       for (const auto& v : *it) {
-        if (!is_uint(v) || v.get<uint64_t>() >= o.domain)
+        if (!is_json_uint(v) || v.get<uint64_t>() >= o.domain)
           throw InputError(where + "\"ones\" entries must be integers in [0, " + std::to_string(o.domain - 1) +
                            "], got " + v.dump());
         uint64_t x = v.get<uint64_t>();
@@ -396,16 +390,29 @@ double ldp_number_in(const nlohmann::json& j, const char* key, double lo, double
   return it->get<double>();
 }
 
+// Non-negative JSON integer, whether parsed from text (unsigned) or built in code (signed).
+bool is_json_uint(const nlohmann::json& v) {
+  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
+}
+
+ReportKind report_kind_option(const nlohmann::json& v) {
+  if (!v.is_string()) throw InputError("option \"kind\" must be \"item\" or \"pair\"");
+  return report_kind_from_name(v.get<std::string>());
+}
+
+uint64_t catalogue_size_option(const nlohmann::json& v) {
+  if (!is_json_uint(v) || v.get<uint64_t>() < 2 || v.get<uint64_t>() > kMaxDomain)
+    throw InputError("option \"items\" (catalogue size) must be an integer in [2, " + std::to_string(kMaxDomain) + "]");
+  return v.get<uint64_t>();
+}
+
 PlanOptions plan_options_from_json(const nlohmann::json& j) {
   PlanOptions o;
   if (j.is_null()) return o;
   if (!j.is_object()) throw InputError("plan options must be an object");
   only_keys(j, {"epsilon", "kind", "items", "learners", "targetError"}, "plan options: ");
   if (j.contains("epsilon")) o.epsilon = ldp_number_in(j, "epsilon", kMinEpsilon, kMaxEpsilon);
-  if (j.contains("kind")) {
-    if (!j["kind"].is_string()) throw InputError("option \"kind\" must be \"item\" or \"pair\"");
-    o.kind = report_kind_from_name(j["kind"].get<std::string>());
-  }
+  if (j.contains("kind")) o.kind = report_kind_option(j["kind"]);
   const uint64_t max_items = o.kind == ReportKind::kItem ? kMaxDomain : 65536;
   if (j.contains("items")) o.items = integer_in(j, "items", 2, max_items, "option ");
   if (j.contains("learners")) o.learners = integer_in(j, "learners", 1, uint64_t{10000000000}, "option ");

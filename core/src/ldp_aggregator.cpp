@@ -18,12 +18,6 @@ std::string fmt(double x) {
   return buf;
 }
 
-// Non-negative JSON integer, whether parsed from text (unsigned) or built in code (signed).
-bool is_uint(const nlohmann::json& v) {
-  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
-}
-
-
 // z with P(|Z| <= z) = confidence, by bisection on erfc (no table, no dependency).
 double two_sided_z(double confidence) {
   double lo = 0, hi = 40;
@@ -46,13 +40,9 @@ AggregatorOptions aggregator_options_from_json(const nlohmann::json& j) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (k == "kind") {
-      if (!it->is_string()) throw InputError("option \"kind\" must be \"item\" or \"pair\"");
-      o.kind = report_kind_from_name(it->get<std::string>());
+      o.kind = report_kind_option(*it);
     } else if (k == "items") {
-      if (!is_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > kMaxDomain)
-        throw InputError("option \"items\" (catalogue size) must be an integer in [2, " + std::to_string(kMaxDomain) +
-                         "]");
-      o.items = it->get<uint64_t>();
+      o.items = catalogue_size_option(*it);
       have_items = true;
     } else if (k == "minEpsilon") {
       o.min_epsilon = ldp_number_in(j, "minEpsilon", kMinEpsilon, kMaxEpsilon);
@@ -61,7 +51,7 @@ AggregatorOptions aggregator_options_from_json(const nlohmann::json& j) {
     } else if (k == "confidence") {
       o.confidence = ldp_number_in(j, "confidence", 0.5, 0.9999);
     } else if (k == "maxRejectionDetails") {
-      if (!is_uint(*it)) throw InputError("option \"maxRejectionDetails\" must be a non-negative integer");
+      if (!is_json_uint(*it)) throw InputError("option \"maxRejectionDetails\" must be a non-negative integer");
       o.max_rejection_details = it->get<size_t>();
     } else {
       throw InputError("unknown aggregator option \"" + k +
@@ -309,9 +299,11 @@ LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {
   nlohmann::json rest = nlohmann::json::object();
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "topItems") {
-      if (!is_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > 3000)
+      if (!is_json_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > 3000)
         throw InputError("option \"topItems\" must be an integer in [2, 3000]");
       o.top_items = it->get<uint32_t>();
+    } else if (it.key() == "minZ") {
+      o.min_z = it->is_string() && it->get<std::string>() == "auto" ? -1 : ldp_number_in(j, "minZ", 0, 10);
     } else if (it.key() == "events" || it.key() == "titles") {
       throw InputError("option \"" + it.key() + "\" applies to models built from event logs, not from reports");
     } else {
@@ -369,6 +361,13 @@ ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregat
     throw InputError("the catalogue has " + std::to_string(catalogue.size()) + " items but the reports are over " +
                      std::to_string(d));
   LdpCooccurrence c = cooccurrence_from_ldp(items, pairs, opt.top_items);
+  const double pairs_among_top = static_cast<double>(c.top.size()) * static_cast<double>(c.top.size() - 1) / 2;
+  const double min_z = opt.min_z >= 0 ? opt.min_z : pairs_among_top > 1 ? two_sided_z(1 - 2 / pairs_among_top) : 0;
+  if (min_z > 0) {
+    for (Eigen::Index i = 0; i < c.cooccurrence.rows(); ++i)
+      for (Eigen::Index j = 0; j < c.cooccurrence.cols(); ++j)
+        if (c.cooccurrence(i, j) < min_z * std::sqrt(c.pair_variance(i, j))) c.cooccurrence(i, j) = 0;
+  }
   std::vector<ModelItem> sub;
   for (uint64_t i : c.top) sub.push_back(catalogue[i]);
   ItemModelBuild built = build_item_model_from_counts(sub, c.frequency, c.cooccurrence, opt.model);
@@ -416,7 +415,7 @@ LdpSimulationOptions ldp_simulation_options_from_json(const nlohmann::json& j) {
       o.auto_mechanism = it->get<std::string>() == "auto";
       if (!o.auto_mechanism) o.mechanism = mechanism_from_name(it->get<std::string>());
     } else if (k == "seed") {
-      if (!is_uint(*it)) throw InputError("option \"seed\" must be a non-negative integer");
+      if (!is_json_uint(*it)) throw InputError("option \"seed\" must be a non-negative integer");
       o.seed = it->get<uint64_t>();
     } else if (k == "events") {
       if (!it->is_array() || it->empty()) throw InputError("option \"events\" must be a non-empty array of event names");

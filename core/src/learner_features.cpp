@@ -73,7 +73,9 @@ LearnerFeatures learner_features(const EventLog& log, const LearnerFeatureOption
   const auto kComplete = static_cast<int32_t>(EventType::kComplete);
   const auto kShare = static_cast<int32_t>(EventType::kShare);
 
+  const Progress& progress = options.progress;
   for (size_t i = 0; i < n; ++i) {
+    if ((i & 0xFFFF) == 0) progress.at("learner features", 0.6 * static_cast<double>(i) / static_cast<double>(n));
     const int64_t ts = log.ts_ms[i];
     if (ts > as_of) {
       ++f.events_after_as_of;
@@ -132,7 +134,9 @@ LearnerFeatures learner_features(const EventLog& log, const LearnerFeatureOption
     row[kMonetary] = net[r].value();
     row[kShares] = shares[r];
   }
+  progress.at("learner features", 0.6);
   sort_unique(days);
+  progress.at("learner features", 0.8);
   for (uint64_t k : days) f.raw(static_cast<Eigen::Index>(k >> 32), kActiveDays) += 1;
   sort_unique(enrolled);
   sort_unique(completed);
@@ -152,6 +156,7 @@ LearnerFeatures learner_features(const EventLog& log, const LearnerFeatureOption
 
   // Main community: the one on most of the learner's events (sorted pairs, so runs are contiguous).
   f.community.assign(m, kNone);
+  progress.at("learner features", 0.9);
   std::sort(memberships.begin(), memberships.end());
   std::vector<size_t> best(m, 0);
   for (size_t i = 0; i < memberships.size();) {
@@ -165,6 +170,7 @@ LearnerFeatures learner_features(const EventLog& log, const LearnerFeatureOption
     }
     i = j;
   }
+  progress.at("learner features", 1);
   return f;
 }
 

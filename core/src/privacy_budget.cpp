@@ -19,12 +19,6 @@ std::string fmt(double x) {
   return buf;
 }
 
-// Non-negative JSON integer, whether parsed from text (unsigned) or built in code (signed).
-bool is_uint(const nlohmann::json& v) {
-  return v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
-}
-
-
 bool same_key(const MemoEntry& m, ReportKind kind, Mechanism mech, double eps, uint64_t items, uint64_t value) {
   return m.kind == kind && m.mechanism == mech && m.epsilon == eps && m.items == items && m.value == value;
 }
@@ -43,7 +37,7 @@ std::string string_field(const nlohmann::json& j, const char* key, const std::st
 
 uint64_t uint_field(const nlohmann::json& j, const char* key, uint64_t hi, const std::string& where) {
   const auto& v = field(j, key, where);
-  if (!is_uint(v) || v.get<uint64_t>() > hi)
+  if (!is_json_uint(v) || v.get<uint64_t>() > hi)
     throw InputError(where + "\"" + key + "\" must be an integer in [0, " + std::to_string(hi) + "]");
   return v.get<uint64_t>();
 }
@@ -68,7 +62,7 @@ PrivacyBudget privacy_budget_from_json(const nlohmann::json& j) {
     if (k == "maxEpsilonPerReport") {
       b.max_epsilon_per_report = ldp_number_in(j, "maxEpsilonPerReport", kMinEpsilon, kMaxEpsilon);
     } else if (k == "maxReportsPerPeriod") {
-      if (!is_uint(*it) || it->get<uint64_t>() < 1 || it->get<uint64_t>() > 1000)
+      if (!is_json_uint(*it) || it->get<uint64_t>() < 1 || it->get<uint64_t>() > 1000)
         throw InputError("option \"maxReportsPerPeriod\" must be an integer in [1, 1000]");
       b.max_reports_per_period = it->get<uint32_t>();
     } else if (k == "maxTotalEpsilon") {
@@ -179,17 +173,13 @@ ReportRequest report_request_from_json(const nlohmann::json& j) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     if (k == "kind") {
-      if (!it->is_string()) throw InputError("option \"kind\" must be \"item\" or \"pair\"");
-      r.kind = report_kind_from_name(it->get<std::string>());
+      r.kind = report_kind_option(*it);
     } else if (k == "items") {
-      if (!is_uint(*it) || it->get<uint64_t>() < 2 || it->get<uint64_t>() > kMaxDomain)
-        throw InputError("option \"items\" (catalogue size) must be an integer in [2, " + std::to_string(kMaxDomain) +
-                         "]");
-      r.items = it->get<uint64_t>();
+      r.items = catalogue_size_option(*it);
     } else if (k == "history") {
       if (!it->is_array()) throw InputError("option \"history\" must be an array of item indices");
       for (const auto& v : *it) {
-        if (!is_uint(v)) throw InputError("option \"history\" must hold non-negative integer item indices");
+        if (!is_json_uint(v)) throw InputError("option \"history\" must hold non-negative integer item indices");
         r.history.push_back(v.get<uint64_t>());
       }
     } else if (k == "epsilon") {

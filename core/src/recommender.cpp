@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "circlewise/error.h"
+#include "circlewise/ldp_aggregator.h"
 #include "circlewise/random.h"
 #include "circlewise/text.h"
 
@@ -38,6 +40,19 @@ std::string verb_of(const std::string& e) {
   return "looked at";
 }
 
+// "n" (how many courses to recommend), read the same way by the recommend and evaluation options.
+size_t n_option(const nlohmann::json& v) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 1000)
+    throw InputError("option \"n\" must be an integer between 1 and 1000");
+  return v.get<size_t>();
+}
+
+// A non-negative integer option (seeds, counts), named in the error.
+uint64_t count_option(const nlohmann::json& v, const char* name) {
+  if (!v.is_number_integer() || v.get<int64_t>() < 0) throw InputError(std::string("option \"") + name + "\" must be an integer >= 0");
+  return v.get<uint64_t>();
+}
+
 }  // namespace
 
 RecommendOptions recommend_options_from_json(const nlohmann::json& j) {
@@ -48,9 +63,7 @@ RecommendOptions recommend_options_from_json(const nlohmann::json& j) {
     const std::string& k = it.key();
     const auto& v = *it;
     if (k == "n") {
-      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 1000)
-        throw InputError("option \"n\" must be an integer between 1 and 1000");
-      o.n = v.get<size_t>();
+      o.n = n_option(v);
     } else if (k == "exclude") {
       if (!v.is_array()) throw InputError("option \"exclude\" must be an array of course ids");
       for (const auto& e : v) {
@@ -385,22 +398,35 @@ EvaluationOptions evaluation_options_from_json(const nlohmann::json& j) {
     const std::string& k = it.key();
     const auto& v = *it;
     if (k == "n") {
-      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > 1000)
-        throw InputError("option \"n\" must be an integer between 1 and 1000");
-      o.n = v.get<size_t>();
+      o.n = n_option(v);
     } else if (k == "maxCases") {
-      if (!v.is_number_integer() || v.get<int64_t>() < 0) throw InputError("option \"maxCases\" must be an integer >= 0");
-      o.max_cases = v.get<size_t>();
+      o.max_cases = count_option(v, "maxCases");
     } else if (k == "seed") {
-      if (!v.is_number_integer() || v.get<int64_t>() < 0) throw InputError("option \"seed\" must be an integer >= 0");
-      o.seed = v.get<uint64_t>();
+      o.seed = count_option(v, "seed");
     } else if (k == "ease") {
       if (!v.is_boolean()) throw InputError("option \"ease\" must be true or false");
       o.ease = v.get<bool>();
     } else if (k == "model") {
       o.model = item_model_options_from_json(v);
+    } else if (k == "ldpEpsilons") {
+      if (!v.is_array() || v.size() > 20) throw InputError("option \"ldpEpsilons\" must be an array of at most 20 epsilons");
+      for (const auto& e : v) {
+        if (!e.is_number() || !(e.get<double>() >= kMinEpsilon && e.get<double>() <= kMaxEpsilon))
+          throw InputError("option \"ldpEpsilons\": every epsilon must be a number in [0.01, 10], got " + e.dump());
+        static_assert(kMinEpsilon == 0.01 && kMaxEpsilon == 10.0, "update the message above");
+        o.ldp_epsilons.push_back(e.get<double>());
+      }
+    } else if (k == "ldpSeed") {
+      o.ldp_seed = count_option(v, "ldpSeed");
+    } else if (k == "ldpTopItems") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 2 || v.get<int64_t>() > 3000)
+        throw InputError("option \"ldpTopItems\" must be an integer in [2, 3000]");
+      o.ldp_top_items = v.get<uint32_t>();
+    } else if (k == "ldpMinZ") {
+      o.ldp_min_z = v.is_string() && v.get<std::string>() == "auto" ? -1 : ldp_number_in(j, "ldpMinZ", 0, 10);
     } else {
-      throw InputError("unknown evaluation option \"" + k + "\" (known: n, maxCases, seed, ease, model)");
+      throw InputError("unknown evaluation option \"" + k +
+                       "\" (known: n, maxCases, seed, ease, model, ldpEpsilons, ldpSeed, ldpTopItems, ldpMinZ)");
     }
   }
   return o;
@@ -436,10 +462,51 @@ EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOp
     out.methods.push_back(evaluate(pop, no_community, o.n, "popularity"));
     out.methods.push_back(evaluate(pop, split, o.n, "popularity in community"));
   }
+  // The private models' catalogue: the training log's courses in its dictionary order (the
+  // simulation's report indices), named and priced as in the non-private model.
+  std::vector<ModelItem> catalogue;
+  if (!o.ldp_epsilons.empty()) {
+    std::unordered_map<std::string, size_t> at;
+    for (size_t i = 0; i < cosine.items.size(); ++i) at.emplace(cosine.items[i].id, i);
+    for (const auto& id : split.train.items.names()) {
+      auto f = at.find(id);
+      ModelItem m;
+      if (f != at.end()) m = cosine.items[f->second];
+      else m.id = m.title = id;
+      catalogue.push_back(std::move(m));
+    }
+  }
   out.methods.push_back(evaluate(Recommender(std::move(cosine)), split, o.n, "item-item cosine"));
   if (o.ease) {
     mo.method = "ease";
     out.methods.push_back(evaluate(Recommender(build_item_model(split.train, mo).model), split, o.n, "item-item EASE"));
+  }
+  for (double eps : o.ldp_epsilons) {
+    LdpSimulationOptions so;
+    so.epsilon = eps;
+    so.seed = o.ldp_seed;
+    so.events = o.model.events;
+    LdpSimulation sim = simulate_ldp_reports(split.train, so);
+    AggregatorOptions ao;
+    ao.items = sim.catalogue.size();
+    LdpAggregator items(ao);
+    ao.kind = ReportKind::kPair;
+    LdpAggregator pairs(ao);
+    size_t n_items = 0, n_pairs = 0;
+    for (const auto& r : sim.reports) {
+      bool ok = r.kind == ReportKind::kItem ? (++n_items, items.add(r)) : (++n_pairs, pairs.add(r));
+      if (!ok) throw std::logic_error("a simulated report was rejected by the aggregator");
+    }
+    out.ldp_item_reports = n_items;
+    out.ldp_pair_reports = n_pairs;
+    LdpModelOptions lo = ldp_model_options_from_json(nullptr);
+    lo.top_items = o.ldp_top_items;
+    lo.min_z = o.ldp_min_z;
+    lo.model.k = o.model.k;
+    ItemModel m = item_model_from_ldp(items, pairs, catalogue, lo).model;
+    char name[32];
+    std::snprintf(name, sizeof name, "ldp eps=%g", eps);
+    out.methods.push_back(evaluate(Recommender(std::move(m)), split, o.n, name));
   }
   return out;
 }
@@ -456,6 +523,8 @@ nlohmann::json to_json(const EvaluationResult& r) {
           {"learnersEvaluated", r.learners_evaluated},
           {"learnersSkipped", r.learners_skipped},
           {"courses", r.courses},
+          {"ldpItemReports", r.ldp_item_reports},
+          {"ldpPairReports", r.ldp_pair_reports},
           {"methods", std::move(methods)}};
 }
 

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "circlewise/error.h"
+#include "circlewise/learner_features.h"
 #include "circlewise/timestamp.h"
 
 namespace circlewise {
@@ -31,6 +32,18 @@ int64_t period_of(int64_t ts_ms, RetentionPeriod p) {
     case RetentionPeriod::kMonth: {
       CivilDate d = civil_from_days(days);
       return (d.year - 1970) * 12 + static_cast<int64_t>(d.month) - 1;
+    }
+  }
+  return 0;
+}
+
+int64_t period_start_ms(int64_t period, RetentionPeriod p) {
+  switch (p) {
+    case RetentionPeriod::kDay: return period * kDayMs;
+    case RetentionPeriod::kWeek: return (period * 7 - 3) * kDayMs;
+    case RetentionPeriod::kMonth: {
+      const int64_t y = 1970 + floor_div(period, 12);
+      return days_from_civil(y, static_cast<unsigned>(period - (y - 1970) * 12 + 1), 1) * kDayMs;
     }
   }
   return 0;
@@ -62,12 +75,21 @@ RetentionResult retention(const EventLog& log, const RetentionOptions& o) {
     else active[static_cast<size_t>(code)] = 1;
   }
   const auto purchase = static_cast<int32_t>(EventType::kPurchase);
-  r.first_period = r.last_period = period_of(log.ts_ms[0], o.period);
-  for (int64_t ts : log.ts_ms) {
-    int64_t p = period_of(ts, o.period);
-    r.first_period = std::min(r.first_period, p);
-    r.last_period = std::max(r.last_period, p);
+  // Observed data ends at as_of (exclusive); later events are ignored, as if exported then.
+  const int64_t last_ts = *std::max_element(log.ts_ms.begin(), log.ts_ms.end());
+  r.as_of_ms = o.has_as_of ? o.as_of_ms : last_ts + 1;
+  auto kept = [&](size_t i) { return log.ts_ms[i] < r.as_of_ms; };
+  r.first_period = INT64_MAX;
+  for (size_t i = 0; i < log.size(); ++i) {
+    if (kept(i)) r.first_period = std::min(r.first_period, period_of(log.ts_ms[i], o.period));
+    else ++r.events_after_as_of;
   }
+  if (r.first_period == INT64_MAX)
+    throw InputError("no event before asOf " + format_timestamp(r.as_of_ms) + " (the first event is at " +
+                     format_timestamp(*std::min_element(log.ts_ms.begin(), log.ts_ms.end())) + ")");
+  r.last_period = period_of(r.as_of_ms - 1, o.period);
+  r.last_period_partial = r.as_of_ms < period_start_ms(r.last_period + 1, o.period);
+  const bool empty_partial = r.last_period_partial && o.partial == RetentionOptions::Partial::kEmpty;
   const int64_t span = r.last_period - r.first_period + 1;
   if (span > kMaxPeriods)
     throw InputError("the log spans " + std::to_string(span) + " " + period_name(o.period) + "s; at most " +
@@ -79,6 +101,7 @@ RetentionResult retention(const EventLog& log, const RetentionOptions& o) {
   std::vector<std::vector<int64_t>> periods(nu);
   std::vector<uint8_t> has_events(nu, 0);  // users known only as referrers have none
   for (size_t i = 0; i < log.size(); ++i) {
+    if (!kept(i)) continue;
     const auto u = static_cast<size_t>(log.user[i]);
     has_events[u] = 1;
     const int64_t p = period_of(log.ts_ms[i], o.period);
@@ -127,6 +150,11 @@ RetentionResult retention(const EventLog& log, const RetentionOptions& o) {
     const auto width = static_cast<size_t>(span);
     co.active.resize(width);
     co.continuous.resize(width);
+    if (r.last_period_partial) {
+      const auto t = static_cast<size_t>(r.last_period - co.period);
+      co.partial_index = t;
+      if (empty_partial) co.active[t] = co.continuous[t] = std::nullopt;
+    }
     r.cohorts.push_back(std::move(co));
   }
 
@@ -138,7 +166,7 @@ RetentionResult retention(const EventLog& log, const RetentionOptions& o) {
   };
   std::vector<Pay> pays;
   for (size_t i = 0; i < log.size(); ++i)
-    if (log.event[i] == purchase) pays.push_back({log.community[i], log.user[i], period_of(log.ts_ms[i], o.period)});
+    if (kept(i) && log.event[i] == purchase) pays.push_back({log.community[i], log.user[i], period_of(log.ts_ms[i], o.period)});
   auto series = [&](const std::string& name, auto keep) {
     std::vector<Pay> sel;
     for (const auto& p : pays)
@@ -163,7 +191,8 @@ RetentionResult retention(const EventLog& log, const RetentionOptions& o) {
       pp.period = r.first_period + static_cast<int64_t>(t);
       pp.payers = payers[t];
       pp.retained = retained[t];
-      if (t > 0 && payers[t - 1] > 0) {
+      pp.partial = r.last_period_partial && t + 1 == payers.size();
+      if (t > 0 && payers[t - 1] > 0 && !(pp.partial && empty_partial)) {
         pp.ratio = static_cast<double>(payers[t]) / static_cast<double>(payers[t - 1]);
         pp.retention = static_cast<double>(retained[t]) / static_cast<double>(payers[t - 1]);
       }
@@ -208,8 +237,16 @@ RetentionOptions retention_options_from_json(const nlohmann::json& j) {
     } else if (k == "byCommunity") {
       if (!v.is_boolean()) throw InputError("option \"byCommunity\" must be true or false");
       o.by_community = v.get<bool>();
+    } else if (k == "asOf") {
+      o.has_as_of = true;
+      o.as_of_ms = as_of_from_json(v);
+    } else if (k == "partialPeriod") {
+      if (v == "mark") o.partial = RetentionOptions::Partial::kMark;
+      else if (v == "empty") o.partial = RetentionOptions::Partial::kEmpty;
+      else throw InputError("option \"partialPeriod\" must be \"mark\" or \"empty\"");
     } else {
-      throw InputError("unknown cohort option \"" + k + "\" (known: cohortBy, period, activeEvents, byCommunity)");
+      throw InputError("unknown cohort option \"" + k +
+                       "\" (known: cohortBy, period, activeEvents, byCommunity, asOf, partialPeriod)");
     }
   }
   return o;
@@ -244,7 +281,8 @@ nlohmann::json to_json(const RetentionResult& r) {
                        {"active", active},
                        {"continuous", cont},
                        {"birth", birth},
-                       {"compounded", compounded}});
+                       {"compounded", compounded},
+                       {"partialIndex", c.partial_index ? json(*c.partial_index) : json(nullptr)}});
   }
   json paying = json::array();
   for (const auto& p : r.paying) {
@@ -254,13 +292,17 @@ nlohmann::json to_json(const RetentionResult& r) {
                          {"payers", pp.payers},
                          {"retained", pp.retained},
                          {"ratio", opt(pp.ratio)},
-                         {"retention", opt(pp.retention)}});
+                         {"retention", opt(pp.retention)},
+                         {"partial", pp.partial}});
     paying.push_back({{"community", p.community.empty() ? json(nullptr) : json(p.community)}, {"periods", periods}});
   }
   const bool any = !r.cohorts.empty() || !r.paying.empty();
   return {{"period", period_name(r.period)},
           {"firstPeriod", any ? json(period_label(r.first_period, r.period)) : json(nullptr)},
           {"lastPeriod", any ? json(period_label(r.last_period, r.period)) : json(nullptr)},
+          {"asOf", any ? json(format_timestamp(r.as_of_ms)) : json(nullptr)},
+          {"lastPeriodPartial", r.last_period_partial},
+          {"eventsAfterAsOf", r.events_after_as_of},
           {"learnersWithoutCohortEvent", r.learners_without_cohort_event},
           {"cohorts", cohorts},
           {"paying", paying},
@@ -271,7 +313,12 @@ std::string to_text(const RetentionResult& r) {
   std::ostringstream o;
   for (const auto& w : r.warnings) o << "warning: " << w << "\n";
   o << "retention by " << period_name(r.period) << " (birth definition: share of the cohort active t "
-    << period_name(r.period) << "s later; '.' = not lived through yet)\n";
+    << period_name(r.period) << "s later; '.' = not lived through yet";
+  if (r.last_period_partial)
+    o << "; '~' = " << period_label(r.last_period, r.period) << " still running at " << format_timestamp(r.as_of_ms)
+      << ", so far";
+  o << ")\n";
+  if (r.events_after_as_of) o << r.events_after_as_of << " events at or after asOf ignored\n";
   char cell[32];
   std::snprintf(cell, sizeof cell, "%-11s %7s", "cohort", "size");
   o << cell;
@@ -288,7 +335,9 @@ std::string to_text(const RetentionResult& r) {
                   static_cast<unsigned long long>(c.size));
     o << cell;
     for (size_t t = 0; t < width && t < c.active.size(); ++t) {
-      if (c.active[t]) std::snprintf(cell, sizeof cell, " %4.0f%%", 100.0 * static_cast<double>(*c.active[t]) / static_cast<double>(c.size));
+      const double share = c.active[t] ? 100.0 * static_cast<double>(*c.active[t]) / static_cast<double>(c.size) : 0;
+      if (c.active[t] && c.partial_index == t) std::snprintf(cell, sizeof cell, " %3.0f%%~", share);
+      else if (c.active[t]) std::snprintf(cell, sizeof cell, " %4.0f%%", share);
       else std::snprintf(cell, sizeof cell, " %5s", ".");
       o << cell;
     }
@@ -306,6 +355,7 @@ std::string to_text(const RetentionResult& r) {
         std::snprintf(cell, sizeof cell, " (%.0f%%)", *pp.retention * 100);
         o << cell;
       }
+      if (pp.partial) o << " ~so far";
     }
     o << "\n";
   }

@@ -273,7 +273,10 @@ KMeansResult iterate(const MatRef& x, const MatRef& init, const KMeansOptions& o
       r.converged = true;
       break;
     }
+    // Iterations until convergence are unknown: an estimate that rises quickly, then slows.
+    o.progress.at("k-means", static_cast<double>(it) / static_cast<double>(it + 10));
   }
+  o.progress.at("k-means", 1);
   // Labels always refer to the final centres.
   if (!labels_fresh) algo.assign(r.centroids, r.labels);
   r.sizes.assign(static_cast<size_t>(r.centroids.rows()), 0);
@@ -398,9 +401,12 @@ KMeansResult kmeans(const MatRef& x, const KMeansOptions& o) {
   Rng rng(o.seed);
   KMeansResult best;
   std::vector<KMeansRestart> restarts;
+  KMeansOptions ro = o;
   for (size_t r = 0; r < o.n_init; ++r) {
+    const double n = static_cast<double>(o.n_init);
+    ro.progress = o.progress.part(static_cast<double>(r) / n, static_cast<double>(r + 1) / n);
     RowMatrix init = kmeans_plus_plus(x, o.k, rng);
-    KMeansResult res = run_from(x, init, o, tol_abs, radius);
+    KMeansResult res = run_from(x, init, ro, tol_abs, radius);
     restarts.push_back(res.restarts.front());
     if (r == 0 || res.inertia < best.inertia) {
       best = std::move(res);
@@ -513,6 +519,8 @@ SegmentationResult segment(LearnerFeatures features, const SegmentationOptions& 
     double best = -2;
     for (size_t k = o.k_min; k <= k_max; ++k) {
       ko.k = k;
+      const double tries = static_cast<double>(k_max - o.k_min + 1), i = static_cast<double>(k - o.k_min);
+      ko.progress = o.kmeans.progress.part(i / tries, (i + 1) / tries);
       KMeansResult km = kmeans(x, ko);
       const double s = silhouette(x, km.labels, sample);
       choice.tried.push_back({k, s, km.inertia});

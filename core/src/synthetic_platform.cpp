@@ -33,6 +33,12 @@ struct Platform {
   std::vector<double> community_cdf;
   std::vector<std::vector<size_t>> sharers;   // per community: learners who shared (invite pool)
   std::vector<std::string> learner_ids;
+  // Community effects (options advocates / declining_community) use their own stream, so the
+  // main stream, and the platform without them, is unchanged.
+  Rng effects;
+  std::vector<std::vector<std::pair<uint32_t, double>>> advocates;  // per community: (learner, join day)
+  size_t advocates_left = 0;
+  size_t declining = 0;
 
   // Rows before sorting by time.
   struct Row {
@@ -44,7 +50,7 @@ struct Platform {
   };
   std::vector<Row> rows;
 
-  explicit Platform(const SyntheticOptions& o) : opt(o), rng(o.seed) {
+  explicit Platform(const SyntheticOptions& o) : opt(o), rng(o.seed), effects(o.seed ^ 0x5DEECE66DA3B2F17ULL) {
     const size_t nc = o.communities, ni = o.courses;
     for (size_t c = 0; c < nc; ++c) {
       community_ids.push_back(c < std::size(kCommunityNames) ? kCommunityNames[c]
@@ -85,6 +91,14 @@ struct Platform {
     truth.referred_purchase_multiplier = 1.5;
     truth.mean_active_days = 90;
     sharers.resize(nc);
+    advocates.resize(nc);
+    advocates_left = o.advocates;
+    if (o.advocates > 0) truth.advocate_invite_probability = 0.25;
+    declining = nc >= 2 ? 1 : 0;
+    if (o.declining_community) {
+      truth.declining_community = community_ids[declining];
+      truth.decline_day = static_cast<double>(o.days) * 2 / 3;
+    }
   }
 
   size_t pick(const std::vector<double>& cdf) {
@@ -107,7 +121,7 @@ struct Platform {
     learner_ids.emplace_back(name);
     const double horizon = static_cast<double>(opt.days);
     // Growth: more learners join later in the period.
-    const double join = horizon * std::sqrt(rng.uniform());
+    double join = horizon * std::sqrt(rng.uniform());
     const bool has_community = rng.bernoulli(0.9);
     const size_t comm = pick(community_cdf);
     const int32_t c = has_community ? static_cast<int32_t>(comm) : kNone;
@@ -118,10 +132,23 @@ struct Platform {
       size_t window = std::min<size_t>(pool.size(), 200);
       referrer = static_cast<int32_t>(pool[pool.size() - 1 - rng.below(window)]);
     }
+    if (has_community && advocates_left == 0 && !advocates[comm].empty() &&
+        effects.bernoulli(truth.advocate_invite_probability)) {
+      const auto& [who, since] = advocates[comm][effects.below(advocates[comm].size())];
+      if (since < join) referrer = static_cast<int32_t>(who);
+    }
+    if (has_community && advocates_left > 0) {
+      --advocates_left;
+      join = horizon * 0.05 * effects.uniform();  // advocates are early members
+      advocates[comm].push_back({id, join});
+      truth.advocates.push_back(learner_ids.back());
+    }
     emit(join, id, kNone, EventType::kJoin, c, EventLog::kNoAmount, referrer);
     double p_buy = has_community ? truth.community_purchase_probability[comm] : 0.25;
     if (referrer != kNone) p_buy = std::min(0.95, p_buy * truth.referred_purchase_multiplier);
-    const double end_active = join + rng.exponential(truth.mean_active_days);
+    double end_active = join + rng.exponential(truth.mean_active_days);
+    if (opt.declining_community && has_community && comm == declining)
+      end_active = std::min(end_active, std::max(join, truth.decline_day) + effects.exponential(5));
     std::vector<uint8_t> owned(opt.courses, 0), enrolled(opt.courses, 0);
     bool shared = false;
     double t = join + rng.exponential(0.5);
@@ -196,6 +223,7 @@ SyntheticPlatform generate_platform(const SyntheticOptions& o) {
   check_range("communities", o.communities, 1, 1000);
   check_range("days", o.days, 1, 3650);
   check_range("events", o.events, 0, 50'000'000);
+  check_range("advocates", o.advocates, 0, 1000);
   if (o.start_ms < kMinTimestampMs || o.start_ms + static_cast<int64_t>(o.days) * 86400000LL > kMaxTimestampMs)
     throw InputError("option \"start\" must put the whole period between 1970 and 2099");
   Platform p(o);
@@ -238,6 +266,11 @@ SyntheticOptions synthetic_options_from_json(const nlohmann::json& j) {
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     const auto& v = *it;
+    if (k == "decliningCommunity") {
+      if (!v.is_boolean()) throw InputError("option \"decliningCommunity\" must be true or false");
+      o.declining_community = v.get<bool>();
+      continue;
+    }
     if (k == "start") {
       if (!v.is_string()) throw InputError("option \"start\" must be a date like \"2025-01-01\"");
       auto t = parse_timestamp(v.get<std::string>());
@@ -254,9 +287,10 @@ SyntheticOptions synthetic_options_from_json(const nlohmann::json& j) {
     else if (k == "communities") o.communities = n;
     else if (k == "days") o.days = n;
     else if (k == "events") o.events = n;
+    else if (k == "advocates") o.advocates = n;
     else
       throw InputError("unknown platform option \"" + k +
-                       "\" (known: seed, learners, courses, communities, days, start, events)");
+                       "\" (known: seed, learners, courses, communities, days, start, events, advocates, decliningCommunity)");
   }
   return o;
 }
@@ -267,11 +301,21 @@ nlohmann::json to_json(const SyntheticTruth& t) {
   nlohmann::json comm = nlohmann::json::array();
   for (size_t c = 0; c < t.community_names.size(); ++c)
     comm.push_back({{"community", t.community_names[c]}, {"purchaseProbability", t.community_purchase_probability[c]}});
-  return {{"bundles", bundles},
-          {"bundleFollowProbability", t.bundle_follow_probability},
-          {"communities", comm},
-          {"referredPurchaseMultiplier", t.referred_purchase_multiplier},
-          {"meanActiveDays", t.mean_active_days}};
+  nlohmann::json j = {{"bundles", bundles},
+                      {"bundleFollowProbability", t.bundle_follow_probability},
+                      {"communities", comm},
+                      {"referredPurchaseMultiplier", t.referred_purchase_multiplier},
+                      {"meanActiveDays", t.mean_active_days}};
+  // Keys of the optional effects only when planted, so the truth of older platforms is unchanged.
+  if (!t.advocates.empty()) {
+    j["advocates"] = t.advocates;
+    j["advocateInviteProbability"] = t.advocate_invite_probability;
+  }
+  if (!t.declining_community.empty()) {
+    j["decliningCommunity"] = t.declining_community;
+    j["declineDay"] = t.decline_day;
+  }
+  return j;
 }
 
 }  // namespace circlewise

@@ -55,6 +55,15 @@ const char* check_text(std::string_view s) {
   return nullptr;
 }
 
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
 std::string quote_value(std::string_view s) {
   std::string out = "\"";
   size_t shown = 0;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { load } from '../../web/index.js';
 import { openBrowser, repoRoot } from './browser.mjs';
+import { learnerFormat as F, pAliveHistogram, atRisk } from '../../web/marketer/learners.js';
 
 let browser;
 let cw;
@@ -224,25 +225,97 @@ test('A/B and LTV tabs: numbers equal cw.abSampleSize / cw.ltv, alpha and rates 
   await page.close();
 });
 
-test('learners tab: demo platform segments and funnel equal the module', async () => {
+test('learners tab: every card equals the module, and the Worker reports progress while it works', async () => {
   const page = await browser.page('/web/marketer/#%7B%22tab%22%3A%22learners%22%7D');
   await page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
   assert.equal(await page.isVisible('#panel-learners'), true);
   await page.click('#gen-platform');
-  await page.waitForFunction(() => window.__marketer.learners, null, { timeout: 60000 });
+  await page.waitForFunction(() => window.__marketer.learners, null, { timeout: 120000 });
   const ds = cw.generatePlatform({ seed: 42, learners: 3000, communities: 5 });
-  const seg = ds.segment({ k: 4, seed: 1 });
-  const fun = ds.funnel({ byCommunity: false });
   const shown = await page.evaluate(() => window.__marketer.learners);
-  assert.equal(shown.segments, seg.segments.length);
-  assert.deepEqual(shown.funnel, fun.steps.map((s) => s.learners));
+
+  // First table: conversion and revenue per community.
+  const conv = ds.conversionByCommunity();
+  const convRows = await page.$$eval('#conversion tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+  assert.deepEqual(convRows.map((r) => r[0]), conv.communities.map((c) => c.community));
+  conv.communities.forEach((c, i) => {
+    assert.deepEqual(convRows[i].slice(1, 6), [int.format(c.learners), int.format(c.payingLearners), F.pct.format(c.conversionRate),
+      `${F.pct.format(c.conversionLow)}–${F.pct.format(c.conversionHigh)}`, num2.format(c.revenue)]);
+  });
+  assert.equal(await page.textContent('#conversion tfoot td:nth-child(3)'), int.format(conv.overall.payingLearners));
+  assert.equal(await page.evaluate(() => document.querySelector('#learners-work .card h2').textContent), 'Conversion and revenue per community');
+
+  // Segments, RFM quintiles, funnel.
+  const seg = ds.segment({ k: 4, seed: 1 });
+  assert.deepEqual(shown.segments, seg.segments.map((s) => ({ label: s.label, size: s.size })));
   const sizes = await page.$$eval('#segments tbody tr td:nth-child(2)', (tds) => tds.map((t) => t.textContent));
   assert.deepEqual(sizes, seg.segments.map((s) => int.format(s.size)));
+  const rfm = ds.rfm();
+  assert.deepEqual(shown.rfm, rfm.segments.map((s) => [s.label, s.learners]));
+  assert.equal(await page.locator('#rfm-bands tbody tr').count(), 5);
+  const r5 = rfm.bands.recency.scores[4];
+  assert.equal(await page.textContent('#rfm-bands tbody tr:first-child td:nth-child(2)'),
+    `${num1.format(r5.min)}–${num1.format(r5.max)} (${int.format(r5.learners)})`);
+  assert.deepEqual(shown.funnel, ds.funnel({ byCommunity: false }).steps.map((s) => s.learners));
+
+  // Courses that sell together.
+  const rules = ds.rules({ minSupport: 0.01, maxSize: 3 });
+  assert.ok(shown.rules.length > 0);
+  assert.deepEqual(shown.rules, rules.rules.slice(0, 10).map((r) => ({ antecedent: r.antecedent, consequent: r.consequent, lift: r.lift })));
+  assert.equal(await page.textContent('#rules tbody tr:first-child td:nth-child(5)'), num2.format(rules.rules[0].lift));
+
+  // Cohort retention: monthly heatmap; the month still running is hatched, not churn.
+  const coh = ds.cohorts({ period: 'month', byCommunity: false });
+  assert.deepEqual(shown.cohorts.rows, coh.cohorts.map((c) => [c.cohort, c.size, c.partialIndex]));
+  assert.equal(coh.lastPeriodPartial, true);
+  const partialCells = await page.locator('#cohorts td.partial').count();
+  assert.equal(partialCells, coh.cohorts.filter((c) => c.partialIndex !== null && c.partialIndex < 13).length);
+  assert.ok(partialCells > 0);
+  assert.match(await page.getAttribute('#cohorts td.partial', 'title'), /still running/);
+
+  // Churn risk: the same model, P(alive) histogram and at-risk learners.
+  const churn = ds.churn();
+  assert.deepEqual(shown.churn.model, churn.model);
+  assert.deepEqual(shown.churn.bins, pAliveHistogram(churn.learners.pAlive));
+  assert.equal(shown.churn.bins.reduce((a, b) => a + b, 0), churn.model.learners);
+  assert.deepEqual(shown.churn.atRisk, atRisk(churn.learners).top.map((x) => x.id));
+  assert.equal(await page.locator('#at-risk tbody tr').count(), Math.min(10, atRisk(churn.learners).count));
+  assert.equal(await page.locator('#palive li').count(), 10);
+
+  // Progress arrived from the Worker during segment, rules and churn: rising, ending at 1.
+  const progress = await page.evaluate(() => window.__marketer.progress);
+  for (const analysis of ['segments', 'rules', 'churn']) {
+    const seen = progress.filter((p) => p.analysis === analysis);
+    assert.ok(seen.length >= 2, `${analysis}: ${seen.length} progress events`);
+    assert.ok(seen.some((p) => p.fraction < 1), `${analysis}: a report before the end`);
+    assert.equal(seen[seen.length - 1].fraction, 1);
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i].fraction >= seen[i - 1].fraction);
+  }
+  assert.ok(progress.some((p) => p.analysis === 'churn' && p.stage === 'BG/NBD fit'));
+  assert.equal(await page.isVisible('#learners-progress'), false);
   await browser.screenshot(page, 'marketer-learners');
   ds.close();
+
+  // An uploaded log with a bad row: the row is skipped and reported, the rest analysed.
+  const csv = 'user_id,item_id,event,ts,amount,community\n' + ds2csv() + 'zz,c1,purchase,not-a-date,10,club\n';
+  await page.setInputFiles('#events-file', { name: 'mine.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.waitForFunction(() => window.__marketer.learners?.title === 'mine.csv', null, { timeout: 120000 });
+  assert.match(await page.textContent('#learners-msg'), /1 row could not be read and was skipped .*line \d+, column "ts"/);
   assert.deepEqual(browser.logs, []);
   await page.close();
 });
+
+// A small log in which everyone buys twice (so churn can be fitted), written out as CSV rows.
+function ds2csv() {
+  let out = '';
+  for (let u = 0; u < 60; u++) {
+    const day = 1 + (u % 20);
+    out += `u${u},c${u % 3},view,2025-03-${String(day).padStart(2, '0')},,club\n`;
+    out += `u${u},c${u % 3},purchase,2025-03-${String(day).padStart(2, '0')}T12:00,20,club\n`;
+    if (u % 2) out += `u${u},c${(u + 1) % 3},purchase,2025-04-${String(day).padStart(2, '0')},30,club\n`;
+  }
+  return out;
+}
 
 test('a link made from an uploaded history asks for the file, then restores its plan', async () => {
   const csv = await readFile(new URL('tests/fixtures/marketing_history.csv', `file://${repoRoot}`), 'utf8');

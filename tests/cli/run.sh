@@ -30,8 +30,111 @@ check "skip mode reports the skipped row" "$("$cli" inspect "$dir/bad.csv" --ski
 check "unknown option exits 2" "$([ $? -eq 2 ]; echo $?)"
 "$cli" nonsense >/dev/null 2>&1
 check "unknown command exits 2" "$([ $? -eq 2 ]; echo $?)"
-check "--help lists inspect" "$("$cli" --help | grep -q 'inspect'; echo $?)"
+check "--help lists inspect" "$(grep -q 'inspect' <<<"$("$cli" --help)"; echo $?)"
 printf 'learner;action;time\nx;view;2024-01-01\n' > "$dir/semi.csv"
 check "--column and --delimiter rename fields" "$("$cli" inspect "$dir/semi.csv" --delimiter ';' --column user_id=learner --column event=action --column ts=time --json | grep -q '"events": 1'; echo $?)"
+
+# Recommendation quality with private models rebuilt from simulated LDP reports.
+"$cli" generate --seed 5 --learners 400 --courses 15 > "$dir/q.csv"
+out=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 1,8 --ldp-seed 2)
+check "model evaluate lists the private models" "$(grep -q '^ldp eps=1 ' <<<"$out" && grep -q '^ldp eps=8 ' <<<"$out"; echo $?)"
+check "model evaluate says how many reports the private models used" "$(grep -q 'rebuilt from [0-9]* item and [0-9]* pair reports' <<<"$out"; echo $?)"
+json=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 8 --ldp-seed 2 --json)
+check "model evaluate --json has the private model and report counts" "$(node -e 'const r=JSON.parse(process.argv[1]); process.exit(r.methods.at(-1).method==="ldp eps=8" && r.ldpItemReports>0 && r.ldpPairReports>0 ? 0 : 1)' "$json"; echo $?)"
+err=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 0.5,20 2>&1 >/dev/null); code=$?
+check "an absurd epsilon is refused with the range" "$([ $code -eq 1 ] && grep -qF 'every epsilon must be a number in [0.01, 10], got 20' <<<"$err"; echo $?)"
+
+# The bad-input contract, CLI rows of docs/bad-input.md: bad input exits 1, bad usage 2, and the
+# message on stderr names what is wrong. bad <row> <exit code> <message (fixed string)> -- <args>
+bad() {
+  local name=$1 want=$2 msg=$3; shift 4
+  local err code
+  err=$("$cli" "$@" 2>&1 >/dev/null); code=$?
+  check "bad input: $name (exit $want: $msg)" "$([ $code -eq "$want" ] && grep -qF -- "$msg" <<<"$err"; echo $?)"
+}
+"$cli" model build "$dir/events.csv" -o "$dir/m.json" --binary "$dir/m.cwm" >/dev/null
+python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[4]=2; open(sys.argv[2],"wb").write(b)' "$dir/m.cwm" "$dir/m2.cwm"
+head -c 100 "$dir/m.cwm" > "$dir/m_cut.cwm"
+"$cli" curves simulate --communities 3 --seed 5 > "$dir/hist.csv"
+: > "$dir/empty"
+printf 'period,community,spend,conversions\n1,a\xff,1,1\n' > "$dir/hist_utf8.csv"
+printf 'period,community,spend,conversions\n1,a,-5,1\n' > "$dir/hist_neg.csv"
+printf 'period,community,spend,conversions\n1,a,5,1\n1,a,6,1\n' > "$dir/hist_dup.csv"
+printf 'learner,frequency,recency,T,monetary_value\na,1,2,5,-3\n' > "$dir/sum_neg.csv"
+printf 'learner,frequency,recency,T\na,1,2,5\na,1,2,5\n' > "$dir/sum_dup.csv"
+printf 'user_id,event,ts,amount\nu,purchase,2024-01-01,NaN\n' > "$dir/ev_nan.csv"
+printf 'user_id,event,ts\nu,view,2100-01-01\n' > "$dir/ev_date.csv"
+printf '[{"user_id":%s}]' "$(printf '[%.0s' {1..100})" > "$dir/ev_deep.json"
+bad "inspect empty" 1 "the input is empty" -- inspect "$dir/empty"
+bad "inspect NaN amount" 1 'column "amount": "NaN" is not a number' -- inspect "$dir/ev_nan.csv"
+bad "inspect date out of range" 1 "outside the accepted range 1970-01-01 to 2099-12-31" -- inspect "$dir/ev_date.csv"
+bad "inspect deep JSON" 1 "nested deeper than 32 levels" -- inspect "$dir/ev_deep.json"
+bad "generate huge" 1 'option "learners" must be between 1 and 10000000' -- generate --learners 1000000000
+bad "rules huge" 1 "frequent itemsets" -- rules "$dir/events.csv" --min-support 0.00001 --max-itemsets 10
+bad "funnel negative window" 1 'option "windowDays" must be a number in [0, 3650]' -- funnel "$dir/events.csv" --window-days -1
+bad "cohorts bad period" 1 'option "period" must be "day", "week" or "month"' -- cohorts "$dir/events.csv" --period year
+bad "churn date out of range" 1 "outside the accepted range" -- churn "$dir/events.csv" --as-of 2200-01-01
+bad "churn summary empty" 1 "the summary table is empty" -- churn --summary "$dir/empty"
+bad "churn summary negative money" 1 'column "monetary_value": -3 is negative' -- churn --summary "$dir/sum_neg.csv"
+bad "churn summary duplicate ids" 1 'duplicate learner "a"' -- churn --summary "$dir/sum_dup.csv"
+bad "segment huge k" 1 'option "k" must be an integer in 1..10000' -- segment "$dir/events.csv" --k 100000
+bad "curves empty" 1 "the marketing history is empty" -- curves fit "$dir/empty"
+bad "curves negative money" 1 "must be >= 0" -- curves fit "$dir/hist_neg.csv"
+bad "curves duplicate rows" 1 'period "1" of community "a" already appeared' -- curves metrics "$dir/hist_dup.csv"
+bad "curves invalid UTF-8" 1 "is not valid UTF-8" -- curves metrics "$dir/hist_utf8.csv"
+bad "allocate negative budget" 1 'option "budget" must be in [0, infinity], got -5' -- allocate "$dir/hist.csv" --budget -5
+bad "allocate infinite budget" 2 '--budget needs a number, got "inf"' -- allocate "$dir/hist.csv" --budget inf
+bad "model empty" 1 "model file is empty" -- model info "$dir/empty"
+bad "model version mismatch" 1 "model file format version 2 is not supported" -- model info "$dir/m2.cwm"
+bad "model truncated" 1 "model file is truncated" -- model info "$dir/m_cut.cwm"
+bad "model recommend huge n" 1 'option "n" must be an integer between 1 and 1000' -- model recommend "$dir/m.json" --history a --n 100000
+bad "ldp epsilon above the maximum" 1 'option "epsilon" must be a number in [0.01, 10]' -- ldp plan --epsilon 1000
+bad "ldp NaN epsilon" 2 "--epsilon takes a number" -- ldp simulate "$dir/events.csv" --epsilon nan
+bad "ldp aggregate bad items" 1 'option "items" (catalogue size) must be an integer in [2, 2147483648]' -- ldp aggregate "$dir/empty" --items 1
+out=$(printf '{"v":1}\n{oops\n' | "$cli" ldp aggregate - --items 5)
+check "bad input: ldp aggregate counts rejected reports with their line" "$(grep -q '2 rejected' <<<"$out" && grep -q 'line 2' <<<"$out"; echo $?)"
+bad "abtest impossible counts" 1 '"conversions" (20) cannot exceed "visitors" (10)' -- abtest analyze --variant a:10:20 --variant b:10:1
+bad "abtest duplicate variants" 1 'variant name "a" is used twice' -- abtest analyze --variant a:10:2 --variant a:10:1
+bad "abtest rate out of range" 1 'option "baselineRate" must be between 0 and 1' -- abtest size --baseline 2 --mde 0.1
+bad "ltv negative money" 1 'option "arpu" must be 0 or more, got -5' -- ltv --arpu -5 --churn 0.1
+bad "ltv NaN" 2 '--arpu takes a number, got "nan"' -- ltv --arpu nan --churn 0.1
+# Via a file: grep -q stops reading at the first match, and under pipefail the writer's SIGPIPE would fail the check.
+"$cli" --help > "$dir/help.txt"
+check "--help lists inspect" "$(grep -q 'inspect' "$dir/help.txt"; echo $?)"
+printf 'learner;action;time\nx;view;2024-01-01\n' > "$dir/semi.csv"
+check "--column and --delimiter rename fields" "$("$cli" inspect "$dir/semi.csv" --delimiter ';' --column user_id=learner --column event=action --column ts=time --json | grep -q '"events": 1'; echo $?)"
+
+# Communities (docs/communities.md): health, referrals, targets with CSV export.
+"$cli" generate --seed 5 --learners 1500 --advocates 2 --declining-community --truth "$dir/ctruth.json" > "$dir/comm.csv"
+check "generate plants advocates" "$(grep -q '"advocates"' "$dir/ctruth.json"; echo $?)"
+"$cli" communities "$dir/comm.csv" > "$dir/health.txt"
+check "communities ranks communities" "$(grep -q '^ *1  ' "$dir/health.txt"; echo $?)"
+check "communities --json has periods" "$("$cli" communities "$dir/comm.csv" --json --period week | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);process.exit(r.period==="week"&&r.communities[0].periods.length>0?0:1)})'; echo $?)"
+check "referrals finds the planted advocates" "$("$cli" referrals "$dir/comm.csv" --json --top 2 | node -e 'const t=require(process.argv[1]);let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const a=JSON.parse(s).advocates.map(x=>x.learner).sort();process.exit(JSON.stringify(a)===JSON.stringify([...t.advocates].sort())?0:1)})' "$dir/ctruth.json"; echo $?)"
+"$cli" targets "$dir/comm.csv" --course course-002 --limit 5 --csv "$dir/targets.csv" > "$dir/targets.txt"
+check "targets writes a CSV list" "$([ "$(wc -l < "$dir/targets.csv")" -eq 6 ] && head -1 "$dir/targets.csv" | grep -q '^learner,probability'; echo $?)"
+check "targets states the estimate's basis" "$(grep -q 'not a promise' "$dir/targets.txt"; echo $?)"
+err=$("$cli" targets "$dir/comm.csv" --course nope 2>&1 >/dev/null); code=$?
+check "targets with an unknown course exits 1 and names it" "$([ $code -eq 1 ] && grep -q 'course "nope" never occurs' <<<"$err"; echo $?)"
+"$cli" targets "$dir/comm.csv" >/dev/null 2>&1
+check "targets without --course exits 2" "$([ $? -eq 2 ]; echo $?)"
+
+# Native and WASM give the same answers, bit for bit (the WASM module is built by scripts/build.sh).
+"$cli" communities "$dir/comm.csv" --json > "$dir/h.json"
+"$cli" referrals "$dir/comm.csv" --json > "$dir/r.json"
+"$cli" targets "$dir/comm.csv" --course course-002 --limit 0 --json > "$dir/t.json"
+root=$(cd "$(dirname "$0")/../.." && pwd)
+check "communities, referrals, targets: native = WASM" "$(node --input-type=module -e '
+  import { load } from "'"$root"'/web/index.js";
+  import { readFileSync } from "node:fs";
+  const [csv, h, r, t] = process.argv.slice(1).map((f) => readFileSync(f, "utf8"));
+  const cw = await load();
+  const ds = cw.parseEvents(csv);
+  // Key order differs (the CLI pretty-prints through nlohmann, which sorts keys): compare canonically.
+  const canon = (v) => Array.isArray(v) ? v.map(canon) : v && typeof v === "object"
+    ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon(v[k])])) : v;
+  const same = (a, b) => JSON.stringify(canon(a)) === JSON.stringify(canon(JSON.parse(b)));
+  process.exit(same(ds.communityHealth(), h) && same(ds.referrals(), r) && same(ds.inviteTargets({ course: "course-002", limit: 0 }), t) ? 0 : 1);
+' "$dir/comm.csv" "$dir/h.json" "$dir/r.json" "$dir/t.json"; echo $?)"
 
 [ $fails -eq 0 ] || { echo "$fails CLI check(s) failed"; exit 1; }

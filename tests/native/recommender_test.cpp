@@ -12,6 +12,7 @@
 
 #include "circlewise/error.h"
 #include "circlewise/random.h"
+#include "circlewise/ldp_aggregator.h"
 #include "circlewise/synthetic_platform.h"
 
 using namespace circlewise;
@@ -218,6 +219,52 @@ TEST(RecommenderEvaluation, ItemItemBeatsPopularityOnSyntheticPlatform) {
   EXPECT_GT(item.recall, pop.recall * 1.2) << item.recall << " vs " << pop.recall;
   EXPECT_GT(item.ndcg, pop.ndcg * 1.2);
   EXPECT_GT(item.coverage, pop.coverage);
+}
+
+// Private models in the evaluation: rebuilt from one simulated item and one pair report per
+// training learner (real mechanisms, seeded noise). With plenty of learners and a weak privacy
+// level the private model must keep most of item-item's gain over popularity; at a strong level
+// the significance filter must keep it from doing worse than popularity (noise-only neighbours
+// would); the number of reports equals the learners with 1 (items) and 2+ (pairs) courses.
+TEST(RecommenderEvaluation, PrivateModelsRebuiltFromReportsKeepTheGainAtLargeEpsilon) {
+  SyntheticOptions so;
+  so.learners = 12000;
+  so.courses = 30;
+  auto p = generate_platform(so);
+  EvaluationOptions o = evaluation_options_from_json(nlohmann::json::parse(R"({"ldpEpsilons":[0.5,8],"ldpSeed":3})"));
+  auto r = evaluate_leave_last_out(p.log, o);
+  ASSERT_EQ(r.methods.size(), 5u);
+  EXPECT_EQ(r.methods[3].name, "ldp eps=0.5");
+  EXPECT_EQ(r.methods[4].name, "ldp eps=8");
+  const double pop = r.methods[0].recall, item = r.methods[2].recall;
+  const double weak = r.methods[4].recall, strong = r.methods[3].recall;
+  ASSERT_GT(item, pop * 1.2);
+  EXPECT_GT((weak - pop) / (item - pop), 0.7) << weak << " pop " << pop << " item " << item;
+  EXPECT_GT(strong, pop * 0.97) << "epsilon 0.5: no worse than popularity";
+  // Without the filter, noise-only neighbours at epsilon 0.5 do worse than popularity.
+  EvaluationOptions unfiltered = o;
+  unfiltered.ldp_epsilons = {0.5};
+  unfiltered.ldp_min_z = 0;
+  EXPECT_LT(evaluate_leave_last_out(p.log, unfiltered).methods[3].recall, pop);
+  // Report counts: learners of the training log with >= 1 (item) and >= 2 (pair) engaged courses.
+  LeaveLastOutSplit split = split_leave_last_out(p.log, o.model.events);
+  LdpSimulationOptions sim_o;
+  auto sim = simulate_ldp_reports(split.train, sim_o);
+  EXPECT_EQ(r.ldp_item_reports, sim.learners - sim.learners_without_engagement);
+  EXPECT_EQ(r.ldp_pair_reports, r.ldp_item_reports - sim.learners_with_one_course);
+  // Reproducible for a seed.
+  auto again = evaluate_leave_last_out(p.log, o);
+  EXPECT_EQ(again.methods[4].recall, weak);
+}
+
+TEST(RecommenderEvaluation, PrivateModelOptionsAreChecked) {
+  auto bad = [](const char* j) { return evaluation_options_from_json(nlohmann::json::parse(j)); };
+  EXPECT_NE(error_of([&] { bad(R"({"ldpEpsilons":[0]})"); }).find("\"ldpEpsilons\": every epsilon must be a number in [0.01, 10]"), std::string::npos);
+  EXPECT_NE(error_of([&] { bad(R"({"ldpEpsilons":[1, 50]})"); }).find("[0.01, 10]"), std::string::npos);
+  EXPECT_NE(error_of([&] { bad(R"({"ldpEpsilons":4})"); }).find("must be an array"), std::string::npos);
+  EXPECT_NE(error_of([&] { bad(R"({"ldpTopItems":1})"); }).find("\"ldpTopItems\" must be an integer in [2, 3000]"), std::string::npos);
+  EXPECT_NE(error_of([&] { bad(R"({"ldpSeed":-1})"); }).find("\"ldpSeed\" must be an integer >= 0"), std::string::npos);
+  EXPECT_NE(error_of([&] { bad(R"({"ldpEpsilon":[1]})"); }).find("unknown evaluation option \"ldpEpsilon\""), std::string::npos);
 }
 
 TEST(Recommender, HistoryLinesReadLikeJson) {

@@ -228,3 +228,77 @@ TEST(Retention, EmptyLogAndBadOptions) {
   daily.period = RetentionPeriod::kDay;
   EXPECT_NE(error_of([&] { retention(longlog, daily); }).find("choose a longer \"period\""), std::string::npos);
 }
+
+TEST(Retention, PeriodStillRunningAtAsOfIsFlaggedPartialNotChurn) {
+  EventLog log;
+  // Weekly cohorts; the export ends Wednesday 2025-01-22 (week of 2025-01-20 still running).
+  log.append("a", "", "view", ms("2025-01-06"), EventLog::kNoAmount, "", "");
+  log.append("a", "", "purchase", ms("2025-01-13"), 5, "club", "");
+  log.append("b", "", "view", ms("2025-01-14"), EventLog::kNoAmount, "", "");
+  log.append("b", "", "purchase", ms("2025-01-21"), 5, "club", "");
+  log.append("c", "", "view", ms("2025-01-27"), EventLog::kNoAmount, "", "");  // after asOf: ignored
+  RetentionOptions o;
+  o.has_as_of = true;
+  o.as_of_ms = ms("2025-01-22T12:00");
+  auto r = retention(log, o);
+  EXPECT_EQ(r.events_after_as_of, 1u);
+  EXPECT_TRUE(r.last_period_partial);
+  EXPECT_EQ(period_label(r.last_period, o.period), "2025-01-20");
+  ASSERT_EQ(r.cohorts.size(), 2u);
+  // a: weeks +0, +1 complete; +2 is the running week (a not seen yet: 0 so far, flagged).
+  EXPECT_EQ(r.cohorts[0].partial_index, 2u);
+  EXPECT_EQ(r.cohorts[0].active[2], 0u);
+  EXPECT_EQ(r.cohorts[1].partial_index, 1u);
+  EXPECT_EQ(r.cohorts[1].active[1], 1u);
+  EXPECT_FALSE(r.cohorts[1].active[2].has_value());
+  const auto& all = r.paying[0].periods;
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_FALSE(all[1].partial);
+  EXPECT_TRUE(all[2].partial);
+  auto j = to_json(r);
+  EXPECT_EQ(j["asOf"], "2025-01-22T12:00:00Z");
+  EXPECT_EQ(j["cohorts"][0]["partialIndex"], 2);
+  EXPECT_TRUE(j["lastPeriodPartial"].get<bool>());
+  EXPECT_NE(to_text(r).find("~"), std::string::npos);
+
+  // "empty": the running week's cells are null like unlived ones, and its ratio too.
+  o.partial = RetentionOptions::Partial::kEmpty;
+  auto e = retention(log, o);
+  EXPECT_FALSE(e.cohorts[0].active[2].has_value());
+  EXPECT_FALSE(e.cohorts[0].continuous[2].has_value());
+  EXPECT_EQ(e.cohorts[0].active[1], 1u);
+  EXPECT_FALSE(e.paying[0].periods[2].ratio.has_value());
+
+  // asOf exactly at a week's start: the previous week is complete, nothing is partial.
+  o.partial = RetentionOptions::Partial::kMark;
+  o.as_of_ms = ms("2025-01-20");
+  auto w = retention(log, o);
+  EXPECT_FALSE(w.last_period_partial);
+  EXPECT_EQ(period_label(w.last_period, o.period), "2025-01-13");
+  EXPECT_FALSE(w.cohorts[0].partial_index.has_value());
+  EXPECT_EQ(w.events_after_as_of, 2u);
+
+  // asOf later than the data: weeks without events are lived through and count as 0 (real churn).
+  o.as_of_ms = ms("2025-02-10");
+  auto later = retention(log, o);
+  EXPECT_FALSE(later.last_period_partial);
+  EXPECT_EQ(later.events_after_as_of, 0u);
+  EXPECT_EQ(period_label(later.last_period, o.period), "2025-02-03");
+  EXPECT_EQ(later.cohorts[0].active[4], 0u);
+
+  // asOf before every event: a clear error.
+  o.as_of_ms = ms("2024-12-01");
+  EXPECT_NE(error_of([&] { retention(log, o); }).find("no event before asOf"), std::string::npos);
+  auto parse = [](const char* s) { return retention_options_from_json(nlohmann::json::parse(s)); };
+  EXPECT_NE(error_of([&] { parse(R"({"partialPeriod":"drop"})"); }).find("\"partialPeriod\" must be \"mark\" or \"empty\""), std::string::npos);
+  EXPECT_NE(error_of([&] { parse(R"({"asOf":"yesterday"})"); }).find("\"asOf\""), std::string::npos);
+  EXPECT_EQ(parse(R"({"asOf":"2025-01-22"})").as_of_ms, ms("2025-01-22"));
+}
+
+TEST(Retention, MonthStartsRoundTripThroughPeriodOf) {
+  for (RetentionPeriod p : {RetentionPeriod::kDay, RetentionPeriod::kWeek, RetentionPeriod::kMonth})
+    for (int64_t q = 600; q < 700; ++q) {
+      EXPECT_EQ(period_of(period_start_ms(q, p), p), q);
+      EXPECT_EQ(period_of(period_start_ms(q, p) - 1, p), q - 1);
+    }
+}

@@ -170,3 +170,62 @@ test('an item model rebuilt from private reports recovers the planted bundles', 
     ds.close();
   }
 });
+
+// The issue's "Bad input" list, case by case, through the JS API: each is a thrown Error with a
+// clear message (or, where the input is usable, a counted and reported outcome), and the module
+// keeps working afterwards.
+test('bad input list of the on-device recommender + LDP issue: each case answered clearly', () => {
+  const model = { format: 'circlewise-item-model', version: 1, method: 'x', k: 1,
+    items: [{ id: 'a', popularity: 3, neighbors: [[1, 0.5]] }, { id: 'b', popularity: 2 }, { id: 'c', popularity: 1 }] };
+  const rec = cw.loadModel(model);
+  const bin = rec.toBinary();
+  // Corrupt, truncated or wrong-version model files.
+  assert.throws(() => cw.loadModel(bin.subarray(0, bin.length - 1)), /truncated/);
+  const flipped = bin.slice();
+  flipped[bin.length >> 1] ^= 0x40;
+  assert.throws(() => cw.loadModel(flipped), /checksum/);
+  assert.throws(() => cw.loadModel(JSON.stringify(model).slice(0, -5)), { name: 'Error' });
+  assert.throws(() => cw.loadModel({ ...model, version: 3 }), /version 3 is not supported/);
+  assert.throws(() => cw.loadModel({ ...model, format: 'other' }), /format/);
+  // An item id the model does not know: counted and named, never fatal.
+  const r = rec.recommend(['a', 'zzz'], { n: 2 });
+  assert.deepEqual(r.unknownItems, ['zzz']);
+  assert.equal(r.unknownEvents, 1);
+  // ... and an item index outside the catalogue in a report request is an error.
+  assert.throws(() => cw.makeReport({ kind: 'item', items: 3, history: [3], epsilon: 1, period: 'p' }), /item index 3/);
+  // An empty history: popular courses for a recommendation, an error for a report.
+  assert.deepEqual(rec.recommend([], { n: 3 }).items.map((x) => x.id), ['a', 'b', 'c']);
+  assert.throws(() => cw.makeReport({ kind: 'item', items: 3, history: [], epsilon: 1, period: 'p' }), /"history" is empty/);
+  assert.throws(() => cw.makeReport({ kind: 'pair', items: 3, history: [1], epsilon: 1, period: 'p' }), /at least 2 distinct courses/);
+  // Epsilon <= 0, absurd, or not a number (Infinity and NaN become null in JSON).
+  for (const epsilon of [0, -1, 10.5, 1e9, Infinity, NaN, '2']) {
+    assert.throws(() => cw.makeReport({ kind: 'item', items: 3, history: [1], epsilon, period: 'p' }), /epsilon/, String(epsilon));
+    assert.throws(() => cw.planPrivacy({ epsilon }), /epsilon/, String(epsilon));
+  }
+  assert.throws(() => cw.createAggregator({ items: 3, maxEpsilon: 0 }), /maxEpsilon/);
+  // A domain of 0 or 1 item.
+  for (const items of [0, 1]) {
+    assert.throws(() => cw.planPrivacy({ items }), /"items" .*\[2, /);
+    assert.throws(() => cw.makeReport({ kind: 'item', items, history: [0], epsilon: 1, period: 'p' }), /"items" .*\[2, /);
+    assert.throws(() => cw.createAggregator({ items }), /"items" .*\[2, /);
+  }
+  // A malformed report at the aggregator is rejected whole: the estimate is what the valid ones give.
+  const good = cw.makeReport({ kind: 'item', items: 3, history: [1], epsilon: 1, mechanism: 'grr', period: 'p' }).report;
+  const only = cw.createAggregator({ items: 3 });
+  const mixed = cw.createAggregator({ items: 3 });
+  try {
+    only.add(good);
+    const res = mixed.add([good, { ...good, id: 'a'.repeat(32), payload: { value: 7 } }, { ...good, id: 'b'.repeat(32), payload: {} }, 'nonsense']);
+    assert.equal(res.accepted, 1);
+    assert.equal(res.rejected.length, 3);
+    assert.deepEqual(Array.from(mixed.estimate().values), Array.from(only.estimate().values));
+    assert.throws(() => cw.validateReport({ ...good, payload: { value: 3 } }), /value/);
+    assert.throws(() => cw.validateReport('{"v":1,'), { name: 'Error' });
+  } finally {
+    only.close();
+    mixed.close();
+  }
+  // Still usable.
+  assert.equal(cw.planPrivacy({ epsilon: 1, items: 3 }).domain, 3);
+  rec.close();
+});

@@ -173,3 +173,20 @@ test('the widget module imports under Node without customElements', async () => 
   assert.match(html, /<a href="\/privacy">What leaves this device<\/a>/);
   assert.match(w.renderRecommendations({ items: [] }), /role="status">No recommendations yet/);
 });
+
+test('evaluateRecommender also rebuilds models from simulated LDP reports (ldpEpsilons), reproducibly', () => {
+  const ds = cw.generatePlatform({ seed: 5, learners: 4000, courses: 20 });
+  try {
+    const q = ds.evaluateRecommender({ ldpEpsilons: [1, 8], ldpSeed: 2 });
+    assert.deepEqual(q.methods.map((m) => m.method), ['popularity', 'popularity in community', 'item-item cosine', 'ldp eps=1', 'ldp eps=8']);
+    assert.ok(q.ldpItemReports > q.ldpPairReports && q.ldpPairReports > 0);
+    const [pop, , item, , weak] = q.methods;
+    assert.ok(weak.recall > pop.recall, `ldp eps=8 ${weak.recall} vs popularity ${pop.recall}`);
+    assert.ok(item.recall > pop.recall);
+    assert.deepEqual(ds.evaluateRecommender({ ldpEpsilons: [1, 8], ldpSeed: 2 }), q, 'seeded: reproducible');
+    assert.throws(() => ds.evaluateRecommender({ ldpEpsilons: [0.001] }), /every epsilon must be a number in \[0\.01, 10\]/);
+    assert.throws(() => ds.evaluateRecommender({ ldpTopItems: 1 }), /ldpTopItems/);
+  } finally {
+    ds.close();
+  }
+});

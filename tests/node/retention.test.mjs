@@ -61,3 +61,34 @@ test('bad options are Errors naming the option; the module keeps working', () =>
   assert.ok(ds.cohorts({ period: 'month' }).cohorts.length > 0);
   ds.close();
 });
+
+test('asOf: the week still running is flagged partial (so far), not churn; "empty" leaves it null', () => {
+  const csv = 'user_id,event,ts,community,item_id\n' +
+    'a,view,2025-01-06,club,x\na,purchase,2025-01-13,club,x\n' +
+    'b,view,2025-01-14,club,x\nb,purchase,2025-01-21,club,x\n' +
+    'c,view,2025-01-27,club,x\n';
+  const ds = cw.parseEvents(csv);
+  const r = ds.cohorts({ asOf: '2025-01-22T12:00' });
+  assert.equal(r.asOf, '2025-01-22T12:00:00Z');
+  assert.equal(r.eventsAfterAsOf, 1);
+  assert.equal(r.lastPeriod, '2025-01-20');
+  assert.equal(r.lastPeriodPartial, true);
+  assert.deepEqual(r.cohorts.map((c) => c.partialIndex), [2, 1]);
+  assert.deepEqual(r.cohorts[0].birth, [1, 1, 0]); // a not seen yet in the running week: 0 so far, flagged
+  assert.deepEqual(r.paying[0].periods.map((p) => p.partial), [false, false, true]);
+  const e = ds.cohorts({ asOf: '2025-01-22T12:00', partialPeriod: 'empty' });
+  assert.deepEqual(e.cohorts[0].birth, [1, 1, null]);
+  assert.deepEqual(e.cohorts[1].birth, [1, null, null]);
+  assert.equal(e.paying[0].periods[2].ratio, null);
+  // Without asOf the data end just after the last event (Monday 2025-01-27): that week is running.
+  const d = ds.cohorts();
+  assert.equal(d.lastPeriod, '2025-01-27');
+  assert.equal(d.lastPeriodPartial, true);
+  assert.equal(d.eventsAfterAsOf, 0);
+  // asOf on a week boundary: nothing partial.
+  assert.equal(ds.cohorts({ asOf: '2025-01-20' }).lastPeriodPartial, false);
+  assert.throws(() => ds.cohorts({ asOf: '2024-01-01' }), /no event before asOf/);
+  assert.throws(() => ds.cohorts({ partialPeriod: 'drop' }), /"partialPeriod" must be "mark" or "empty"/);
+  assert.equal(ds.cohorts({ period: 'month' }).cohorts.length, 1);
+  ds.close();
+});

@@ -1,6 +1,6 @@
 // Compiled (not run) by the test command with `tsc --noEmit`: the public types must describe the
 // API as a TypeScript user would call it. A wrong or missing declaration fails this file.
-import { load, loadInWorker, Dataset, type DatasetSummary, type ReadProgress } from 'circlewise';
+import { load, loadInWorker, Dataset, type DatasetSummary, type ReadProgress, type AnalysisProgress, type CohortResult } from 'circlewise';
 
 async function main(file: File): Promise<void> {
   const cw = await load();
@@ -19,10 +19,26 @@ async function main(file: File): Promise<void> {
   const firstBundle: [string, string] | undefined = demo.truth?.bundles[0];
   console.log(firstBundle, cw.parseEvents('user_id,event,ts\nu,view,1\n').size);
 
+  const plat = cw.generatePlatform({ seed: 2, learners: 500, advocates: 2, decliningCommunity: true });
+  const h = plat.communityHealth({ period: 'week', rankBy: 'conversionRate', trendZ: 3 });
+  const flag: 'up' | 'down' | null | undefined = h.communities[0]?.latest?.trend.active?.flag;
+  const refs = plat.referrals({ top: 5, rankBy: 'revenue' });
+  const targets = plat.inviteTargets({ course: 'course-002', segment: 'At risk', antecedent: ['course-001'] });
+  const csv: string = plat.inviteTargetsCSV({ courses: ['course-002', 'course-003'], limit: 0 });
+  const all = await plat.communities({ targets: { course: 'course-001' }, onProgress: (p) => console.log(p.stage, p.done / p.total) });
+  console.log(flag, refs.advocates[0]?.chainRevenue, targets.expectedConversions, targets.seeding[0]?.expectedExtraInterval[1],
+    csv.length, all.targets?.model.auc, plat.truth?.advocates?.length);
+
   const remote = await loadInWorker();
   const rds = await remote.readEvents(file);
   const rs: DatasetSummary = await rds.summary();
   console.log(rs.users);
+  // Learner analyses in the Worker, with progress reported while they run.
+  const seg = await rds.segment({ k: 4, onProgress: (p: AnalysisProgress) => console.log(p.stage, p.fraction) });
+  const coh: CohortResult = await rds.cohorts({ period: 'week', asOf: '2025-07-01', partialPeriod: 'mark' });
+  const partial: number | null = coh.cohorts[0]?.partialIndex ?? null;
+  const churn = await rds.churn({ onProgress: ({ fraction }) => console.log(fraction) });
+  console.log(seg.segments.length, partial, coh.lastPeriodPartial, churn.model.r, (await rds.rules({ minSupport: 0.01 })).rules.length);
   await rds.close();
   remote.terminate();
 }

@@ -4,6 +4,9 @@
 // keeps the plan in the URL hash. window.__marketer exposes the last results for the browser tests.
 import uPlot from 'uplot';
 import { loadInWorker } from '../index.js';
+import { initPrivacyTab, privacyFormat } from './privacy.js';
+import { setupLearners } from './learners.js';
+import { init as initCommunities } from './communities.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -31,7 +34,7 @@ const state = {
   bounds: {}, // community → { min, max, fixed }
   allocation: null,
 };
-window.__marketer = { format, state };
+window.__marketer = { format, privacyFormat, state };
 
 let cw;
 let pendingRestore = null;
@@ -632,55 +635,18 @@ async function updateLtv() {
 $('#ltv-form').addEventListener('input', updateLtv);
 $('#ltv-form').addEventListener('submit', (e) => e.preventDefault());
 
-// ───────────── Learners tab ─────────────
-let learnersDs;
-async function showLearners(make, title) {
-  const msg = $('#learners-msg');
-  const k = readNumber($('#k'));
-  if (k === null || !Number.isInteger(k) || k < 1 || k > 20) return fieldMsg(msg, 'Segments: a whole number from 1 to 20.');
-  fieldMsg(msg, '');
-  say(`Analysing ${title}…`);
-  try {
-    const ds = await make();
-    const [seg, funnel] = await Promise.all([ds.segment({ k, seed: 1 }), ds.funnel({ byCommunity: false })]);
-    await learnersDs?.close();
-    learnersDs = ds;
-    const thead = row(['Segment', 'Learners', 'Share', 'Revenue', 'Purchases', 'Days since last'], 'th');
-    $('#segments thead').replaceChildren(thead);
-    $('#segments tbody').replaceChildren(...seg.segments.map((s) => row([`#${s.segment + 1} ${s.label ?? ''}`, int.format(s.size),
-      pct.format(s.share), pct.format(s.revenueShare), num1.format(s.centroid.frequency), num1.format(s.centroid.recencyDays)])));
-    const max = Math.max(1, ...funnel.steps.map((s) => s.learners));
-    $('#funnel').replaceChildren(...funnel.steps.map((s) => {
-      const li = document.createElement('li');
-      li.innerHTML = '<span class="name"></span><span class="bar"></span><span class="n"></span>';
-      li.querySelector('.name').textContent = s.event;
-      li.querySelector('.bar').style.width = `${(100 * s.learners) / max}%`;
-      li.querySelector('.n').textContent = `${int.format(s.learners)}${s.fromPrevious.rate === null ? '' : ` (${pct.format(s.fromPrevious.rate)})`}`;
-      return li;
-    }));
-    $('#learners-work').hidden = false;
-    say(`${title}: ${int.format(seg.learners)} learners in ${seg.segments.length} segments.`);
-    window.__marketer.learners = { segments: seg.segments.length, funnel: funnel.steps.map((s) => s.learners) };
-  } catch (e) {
-    fieldMsg(msg, e.message);
-    say('The event log could not be analysed.', true);
-  }
-}
-$('#gen-platform').addEventListener('click', () => showLearners(() => cw.generatePlatform({ seed: 42, learners: 3000, communities: 5 }), 'the demo platform'));
-$('#events-file').addEventListener('change', (e) => {
-  const file = e.target.files[0];
-  if (file) showLearners(() => cw.readEvents(file, { onBadRow: 'skip' }), file.name);
-});
-
 // ───────────── Start ─────────────
 try {
   cw = await loadInWorker();
+  setupLearners(cw, say);
+  initCommunities(cw);
   say('Ready. Upload your history or use the demo history.');
   const restore = readHash();
   if (restore.tab && $(`#tab-${restore.tab}`)) showTab(restore.tab);
   updateAbSize();
   updateAbAnalyze();
   updateLtv();
+  initPrivacyTab(cw, { onPlan: (p) => { window.__marketer.privacy = p; } });
   if (restore.src === 'demo') await useDemo(restore);
   else if (restore.src === 'upload') {
     pendingRestore = restore;

@@ -15,6 +15,7 @@
 
 #include "circlewise/baskets.h"
 #include "circlewise/event_log.h"
+#include "circlewise/progress.h"
 
 namespace circlewise {
 
@@ -23,6 +24,7 @@ struct ItemsetOptions {
   size_t max_size = 4;        // largest itemset mined, 1..20
   size_t max_itemsets = 1'000'000;
   bool truncate = false;      // on hitting max_itemsets: false = InputError, true = stop and flag
+  Progress progress;          // per top-level item of the FP-tree
 };
 
 struct FrequentItemsets {
@@ -57,6 +59,7 @@ struct RuleOptions {
   size_t max_consequent = 0;
   RuleMetric sort_by = RuleMetric::kLift;
   size_t max_rules = 1000;    // keep the best this many by sort_by; all passing rules are counted
+  Progress progress;          // per itemset split into rules
 };
 
 struct AssociationRule {
@@ -79,6 +82,7 @@ struct AssociationAnalysisOptions {
   ItemsetOptions itemsets;
   RuleOptions rules;
   size_t max_itemsets_out = 100;  // itemsets listed in the output (all are counted)
+  Progress progress;              // the whole analysis (overrides the two above)
 };
 
 struct AssociationAnalysis {

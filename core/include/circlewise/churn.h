@@ -21,6 +21,7 @@
 
 #include "circlewise/customer_value.h"
 #include "circlewise/event_log.h"
+#include "circlewise/progress.h"
 
 namespace circlewise {
 
@@ -88,6 +89,7 @@ double bgnbd_log_likelihood(const BgNbdParams& p, double x, double t_x, double T
 struct BgNbdFitOptions {
   int max_evaluations = 20000;
   double penalizer = 0;  // L2 penalty on the parameters, as in lifetimes' penalizer_coef (0 = plain MLE)
+  Progress progress;     // per 50 likelihood evaluations
 };
 
 struct BgNbdFit {
@@ -127,6 +129,7 @@ struct ChurnOptions {
   double horizon = 30;          // periods ahead for expected purchases
   BgNbdFitOptions fit;
   ClvOptions clv;               // in the same periods
+  Progress progress;            // the whole analysis (fit, spend model, scoring)
 };
 
 // {"unit":"days"|"weeks","asOf":"2025-12-31","horizon":30,"clvPeriods":12,"clvStep":30,

@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "circlewise/event_log.h"
+#include "circlewise/progress.h"
 
 namespace circlewise {
 
@@ -37,7 +38,7 @@ struct GammaGammaFit {
 // Fits on learners with frequency > 0 and monetary > 0 (the others are counted as skipped).
 // Throws InputError with fewer than 2 usable learners.
 GammaGammaFit fit_gamma_gamma(const std::vector<double>& frequency, const std::vector<double>& monetary,
-                              int max_evaluations = 20000, double penalizer = 0);
+                              int max_evaluations = 20000, double penalizer = 0, const Progress& progress = {});
 
 // E[spend per purchase | x, m] = p (gamma + x m) / (p x + q - 1); the population mean when x = 0.
 // NaN when q <= 1 (the mean does not exist).

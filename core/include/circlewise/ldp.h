@@ -174,4 +174,10 @@ nlohmann::json to_json(const LdpPlan& plan);
 // Reads a finite number in [lo, hi] from j[key], naming it in the error.
 double ldp_number_in(const nlohmann::json& j, const char* key, double lo, double hi);
 
+// The option readers every LDP entry point shares (plan, report request, aggregator), so each
+// option has one check and one message.
+bool is_json_uint(const nlohmann::json& v);            // a non-negative integer, parsed or built
+ReportKind report_kind_option(const nlohmann::json& v);  // "kind": "item" | "pair"
+uint64_t catalogue_size_option(const nlohmann::json& v);  // "items": an integer in [2, kMaxDomain]
+
 }  // namespace circlewise

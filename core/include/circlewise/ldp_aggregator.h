@@ -123,11 +123,18 @@ struct LdpModelOptions {
   // evaluations, so top = 300 (44,850 pairs) is the practical default. Other items keep their
   // estimated popularity and get no neighbours (the recommender falls back to popularity).
   uint32_t top_items = 300;
+  // Significance filter: a pair is a candidate neighbour only when its estimated count exceeds
+  // min_z standard errors (its analytical variance). Without it, at small epsilon or few learners
+  // the noise ranks random pairs as neighbours and the model does worse than popularity; with it,
+  // items without a clear neighbour fall back to popularity. 0 = off; < 0 (default) = automatic:
+  // z with P(Z > z) = 1 / (number of pairs), so about one pair of pure noise passes in all
+  // (a Bonferroni bound; chosen from the domain size, never from evaluation results).
+  double min_z = -1;
   // Passed to build_item_model_from_counts (item_model_builder.h): method "cosine" is the
   // shrunk cosine c_ij / (sqrt(f_i f_j) + shrinkage); k neighbours per item; min_support.
   ItemModelOptions model;
 };
-// {"topItems":300,"k":20,"shrinkage":0,"minSupport":0,"method":"cosine"}
+// {"topItems":300,"minZ":"auto","k":20,"shrinkage":0,"minSupport":0,"method":"cosine"}
 LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j);
 
 struct LdpCooccurrence {

@@ -14,6 +14,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "circlewise/event_log.h"
+#include "circlewise/progress.h"
 
 namespace circlewise {
 
@@ -47,6 +48,7 @@ struct LearnerFeatureOptions {
   // it are ignored (and counted in `events_after_as_of`), as if the export had been taken then.
   bool has_as_of = false;
   int64_t as_of_ms = 0;
+  Progress progress;  // "learner features", per 64Ki events and after each sort
 };
 
 struct LearnerFeatures {

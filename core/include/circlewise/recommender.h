@@ -124,15 +124,25 @@ struct EvaluationOptions {
   uint64_t seed = 1;
   ItemModelOptions model;   // for the item-item model (and its `events`)
   bool ease = false;        // also evaluate EASE (small catalogues)
+  // Private models: for each epsilon, every training learner's device makes one item and one pair
+  // report with the real mechanisms (simulate_ldp_reports: seeded noise, simulation only, not
+  // private), the reports are aggregated and a model is rebuilt from them (item_model_from_ldp).
+  std::vector<double> ldp_epsilons;  // empty = none
+  uint64_t ldp_seed = 1;
+  uint32_t ldp_top_items = 300;      // pairs are estimated among this many most frequent courses
+  double ldp_min_z = -1;             // significance filter of the private model (LdpModelOptions::min_z; < 0 auto)
 };
-// {"n":10,"maxCases":0,"seed":1,"ease":false,"model":{...ItemModelOptions}}
+// {"n":10,"maxCases":0,"seed":1,"ease":false,"model":{...ItemModelOptions},
+//  "ldpEpsilons":[0.5,1,2,4,8],"ldpSeed":1,"ldpTopItems":300,"ldpMinZ":"auto"}
 EvaluationOptions evaluation_options_from_json(const nlohmann::json& j);
 
 struct EvaluationResult {
   size_t learners_evaluated = 0;
   size_t learners_skipped = 0;
   size_t courses = 0;
-  std::vector<RecommenderQuality> methods;  // popularity, popularity in community, item-item, [ease]
+  std::vector<RecommenderQuality> methods;  // popularity, popularity in community, item-item, [ease], [ldp eps=E ...]
+  size_t ldp_item_reports = 0;  // per private model: reports the devices of the training log sent
+  size_t ldp_pair_reports = 0;
 };
 EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOptions& options);
 nlohmann::json to_json(const RecommenderQuality& q);

@@ -12,6 +12,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "circlewise/learner_features.h"
+#include "circlewise/progress.h"
 #include "circlewise/random.h"
 #include "circlewise/rfm.h"
 
@@ -35,6 +36,7 @@ struct KMeansOptions {
   double tol = 1e-4;
   uint64_t seed = 42;
   KMeansAlgorithm algorithm = KMeansAlgorithm::kAuto;
+  Progress progress;  // per iteration; restarts (and auto-k's k values) share the range
 };
 
 struct KMeansRestart {

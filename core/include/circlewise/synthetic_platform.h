@@ -23,6 +23,14 @@ struct SyntheticOptions {
   int64_t start_ms = 1735689600000;  // 2025-01-01T00:00:00Z
   // When > 0: keep adding learners until exactly this many events exist (learners is ignored).
   size_t events = 0;
+  // Community effects for the communities analyses, drawn from their own seed stream so that the
+  // platform without them stays byte-identical. `advocates`: the first N learners who belong to a
+  // community become advocates; a later learner joining the same community is brought by one of
+  // them with probability `advocate_invite_probability` (in the truth). `declining_community`: the
+  // second community (the first when there is one) loses its learners after two thirds of the
+  // period: each member's activity ends within days of `decline_day`.
+  size_t advocates = 0;
+  bool declining_community = false;
 };
 
 struct SyntheticTruth {
@@ -35,6 +43,11 @@ struct SyntheticTruth {
   std::vector<double> community_purchase_probability;
   double referred_purchase_multiplier = 0;  // learners invited by a learner buy this much more often
   double mean_active_days = 0;              // mean learner lifetime before churn
+  // Only with the options of the same names (empty / 0 otherwise).
+  std::vector<std::string> advocates;       // learner ids, in order of creation
+  double advocate_invite_probability = 0;
+  std::string declining_community;
+  double decline_day = 0;                   // days after start when its members start leaving
 };
 
 struct SyntheticPlatform {
@@ -45,7 +58,8 @@ struct SyntheticPlatform {
 // Throws InputError for out-of-range options (names the option and its range).
 SyntheticPlatform generate_platform(const SyntheticOptions& options);
 
-// {"seed":7,"learners":500,"courses":20,"communities":4,"days":180,"start":"2025-01-01","events":0}
+// {"seed":7,"learners":500,"courses":20,"communities":4,"days":180,"start":"2025-01-01","events":0,
+//  "advocates":0,"decliningCommunity":false}
 SyntheticOptions synthetic_options_from_json(const nlohmann::json& j);
 nlohmann::json to_json(const SyntheticTruth& truth);
 

@@ -9,6 +9,8 @@ std::string_view trim(std::string_view s);
 
 // nullptr when `s` is valid UTF-8 without NUL bytes, else a short reason for an error message.
 const char* check_text(std::string_view s);
+// Valid UTF-8 (NUL bytes allowed, as in JSON's "\u0000").
+bool is_valid_utf8(std::string_view s);
 
 // The value as it should appear in an error message: quoted, cut to 40 characters, with
 // control and non-UTF-8 bytes escaped so the message itself stays printable.

@@ -1,0 +1,31 @@
+#include <iostream>
+
+#include "circlewise/community_health.h"
+#include "commands.h"
+
+namespace circlewise::cli {
+
+int communities(int argc, char** argv) {
+  Args a = parse_args(argc, argv, 2, {"json", "skip-bad-rows"});
+  auto known = read_flags();
+  for (const char* f : {"json", "period", "rank-by", "trend-z", "min-history"}) known.emplace_back(f);
+  a.allow(known);
+  if (a.positional.size() != 1) throw UsageError("communities takes one event log file (or - for stdin)");
+  nlohmann::json opts = nlohmann::json::object();
+  if (a.has("period")) opts["period"] = a.get("period");
+  if (a.has("rank-by")) opts["rankBy"] = a.get("rank-by");
+  try {
+    if (a.has("trend-z")) opts["trendZ"] = std::stod(a.get("trend-z"));
+    if (a.has("min-history")) opts["minHistory"] = std::stoll(a.get("min-history"));
+  } catch (const std::logic_error&) {
+    throw UsageError("--trend-z and --min-history take numbers");
+  }
+  auto options = community_health_options_from_json(opts);
+  EventLog log = read_log_arg(a);
+  auto result = community_health(log, options);
+  if (a.has("json")) std::cout << nlohmann::json::parse(to_json_text(result)).dump(2) << "\n";
+  else std::cout << to_text(result);
+  return 0;
+}
+
+}  // namespace circlewise::cli
