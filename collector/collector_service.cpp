@@ -62,13 +62,7 @@ CollectorService::CollectorService(Config config, std::unique_ptr<Store> store, 
       committer_(*store_) {
   stored_ = store_->report_count();
   if (auto m = store_->model(0)) {
-    auto p = std::make_shared<Published>();
-    p->version = m->version;
-    p->created = m->created;
-    p->reports = m->reports;
-    p->body = std::move(m->body);
-    p->etag = "\"v" + std::to_string(p->version) + "-" + std::to_string(p->created) + "\"";
-    published_ = p;
+    publish(*m);
   } else {
     rebuild("startup");  // a model exists from the first second (popularity 0 until reports arrive)
   }
@@ -79,6 +73,30 @@ CollectorService::~CollectorService() {
   stop();
   if (schedule_.joinable()) schedule_.join();
   committer_.stop();
+}
+
+void CollectorService::publish(const StoredModel& m) {
+  auto p = std::make_shared<Published>();
+  p->version = m.version;
+  p->created = m.created;
+  p->reports = m.reports;
+  p->body = m.body;
+  p->etag = "\"v" + std::to_string(p->version) + "-" + std::to_string(p->created) + "\"";
+  std::lock_guard<std::mutex> lock(published_mutex_);
+  if (!published_ || published_->version < p->version) published_ = p;
+}
+
+void CollectorService::follow_store() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+  int64_t last = last_follow_ms_.load();
+  if (now - last < 1000 || !last_follow_ms_.compare_exchange_strong(last, now)) return;
+  try {
+    auto p = published();
+    if (store_->latest_model_version() > (p ? p->version : 0))
+      if (auto m = store_->model(0)) publish(*m);
+  } catch (const std::exception& e) {
+    log_line("error", "reading the latest model failed", {{"error", e.what()}});  // keep serving ours
+  }
 }
 
 std::shared_ptr<const CollectorService::Published> CollectorService::published() const {
@@ -109,7 +127,7 @@ nlohmann::json CollectorService::rebuild(const char* trigger) {
     p->etag = "\"v" + std::to_string(p->version) + "-" + std::to_string(p->created) + "\"";
     {
       std::lock_guard<std::mutex> l(published_mutex_);
-      published_ = p;
+      if (!published_ || published_->version < p->version) published_ = p;
     }
     metrics_.rebuild(true);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -255,6 +273,7 @@ void CollectorService::get_model(const httplib::Request& req, httplib::Response&
     res.headers.erase("Cache-Control");
     res.set_header("Cache-Control", "public, max-age=31536000, immutable");  // a version never changes
   } else {
+    follow_store();
     p = published();
     if (!p) return send_error(res, 404, "no model has been built yet");
     res.headers.erase("Cache-Control");

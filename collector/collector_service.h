@@ -48,6 +48,10 @@ class CollectorService {
   httplib::Server::HandlerResponse before(const httplib::Request& req, httplib::Response& res);
   void schedule_loop();
   std::shared_ptr<const Published> published() const;
+  // Switches to a newer version another collector on the same database published (checked at most
+  // once a second).
+  void follow_store();
+  void publish(const StoredModel& m);
 
   Config config_;
   std::unique_ptr<Store> store_;
@@ -59,6 +63,7 @@ class CollectorService {
   std::atomic<int64_t> stored_{0};
   mutable std::mutex published_mutex_;
   std::shared_ptr<const Published> published_;
+  std::atomic<int64_t> last_follow_ms_{0};
   std::mutex rebuild_mutex_;
   std::mutex estimates_mutex_;
   std::mutex schedule_mutex_;

@@ -230,6 +230,11 @@ class PostgresStore : public Store {
     return out;
   }
 
+  int64_t latest_model_version() override {
+    std::lock_guard<std::mutex> lock(read_mutex_);
+    return reader_.query("SELECT coalesce(max(version), 0) FROM models")[0][0].i;
+  }
+
   std::string name() const override { return "postgresql"; }
 
  private:

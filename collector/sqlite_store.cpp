@@ -211,6 +211,11 @@ class SqliteStore : public Store {
     return out;
   }
 
+  int64_t latest_model_version() override {
+    std::lock_guard<std::mutex> lock(read_mutex_);
+    return query(reader_, "SELECT coalesce(max(version), 0) FROM models")[0][0].i;
+  }
+
   std::string name() const override { return "sqlite"; }
 
  private:

@@ -39,6 +39,7 @@ class Store {
   // version 0: the latest.
   virtual std::optional<StoredModel> model(int64_t version) = 0;
   virtual std::vector<ModelVersion> models() = 0;
+  virtual int64_t latest_model_version() = 0;  // 0: none
   virtual std::string name() const = 0;  // "sqlite" | "postgresql"
 };
 
