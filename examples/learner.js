@@ -11,7 +11,7 @@
 //   ?period=P       the reporting period (default the current UTC month, "YYYY-MM")
 // The model file was built with: circlewise generate --seed 7 --learners 3000 --courses 40
 //   --communities 4 > p.csv && circlewise model build p.csv -o examples/model.json --k 8 --titles examples/titles.json
-import { load } from '../web/index.js';
+import { load } from '../web/learner.js'; // the small learner module: a course page needs no more
 import { SITE } from './site_privacy.js';
 
 const STORE_KEY = 'circlewise-demo-privacy';

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds everything: the native library, CLI and tests (build-native/) and the WASM module
-# (dist/circlewise.{mjs,wasm}). Incremental: re-running only rebuilds what changed.
+# (dist/circlewise.{mjs,wasm}) and the learner module (dist/circlewise-learner.{mjs,wasm}). Incremental: re-running only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,5 +1,6 @@
 // circlewise: the package entry. `load()` gives a Circlewise instance whose methods run in the
 // WASM module; `loadInWorker()` gives the same API running inside a module Worker.
+import createCirclewiseModule from '../dist/circlewise.mjs';
 import { instantiate } from './module.js';
 import * as eventLog from './event_log.js';
 import * as churn from './churn.js';
@@ -29,14 +30,15 @@ for (const f of features) {
   Object.assign(eventLog.Dataset.prototype, f.datasetMethods ?? {});
 }
 
+const start = (options) => instantiate(createCirclewiseModule, () => new URL('../dist/circlewise.wasm', import.meta.url), options);
 let shared;
 /**
  * Loads the WASM module (once per page/worker/process unless options are given) and returns
  * the API. Options are passed to the Emscripten module factory (e.g. `locateFile`, `wasmBinary`).
  */
 export function load(options) {
-  if (options) return instantiate(options).then((m) => new Circlewise(m));
-  return (shared ??= instantiate().then((m) => new Circlewise(m)).catch((e) => { shared = undefined; throw e; }));
+  if (options) return start(options).then((m) => new Circlewise(m));
+  return (shared ??= start().then((m) => new Circlewise(m)).catch((e) => { shared = undefined; throw e; }));
 }
 
 export { Dataset } from './event_log.js';

@@ -1,24 +1,26 @@
-// Loading the WASM module in every environment we support: browser pages, module Workers,
-// bundlers (Vite) and Node 20. One artifact (built with ENVIRONMENT=web,worker); under Node the
-// .wasm bytes are read from disk and handed over, because Node's fetch cannot read file: URLs.
-import createCirclewiseModule from '../dist/circlewise.mjs';
+// Loading a WASM module in every environment we support: browser pages, module Workers,
+// bundlers (Vite) and Node 20. Two artifacts (built with ENVIRONMENT=web,worker): the full module
+// (index.js) and the learner module for course pages (learner.js); each entry passes its own
+// factory and .wasm URL, so a page only downloads the one it imports. Under Node the .wasm bytes
+// are read from disk and handed over, because Node's fetch cannot read file: URLs.
 
 const isNode = typeof process !== 'undefined' && !!process.versions?.node &&
   typeof window === 'undefined' && typeof importScripts === 'undefined' &&
   typeof WorkerGlobalScope === 'undefined';
 
-export async function instantiate(options = {}) {
+// `factory`: the Emscripten module factory; `wasmUrl()`: where its .wasm is (only called in Node).
+export async function instantiate(factory, wasmUrl, options = {}) {
   const opts = { ...options };
   if (isNode && !opts.wasmBinary && !opts.instantiateWasm) {
     const fsName = 'node:fs/promises'; // a variable keeps bundlers from resolving a Node builtin
     const { readFile } = await import(/* @vite-ignore */ /* webpackIgnore: true */ fsName);
-    opts.wasmBinary = await readFile(new URL('../dist/circlewise.wasm', import.meta.url));
+    opts.wasmBinary = await readFile(wasmUrl());
   }
   if (typeof globalThis.crypto?.getRandomValues !== 'function') {
     // Privacy noise must come from a secure source; there is no weak fallback (see docs/privacy.md).
     throw new Error('circlewise needs crypto.getRandomValues (a secure random source); this environment has none');
   }
-  return raisePendingErrors(await createCirclewiseModule(opts));
+  return raisePendingErrors(await factory(opts));
 }
 
 // The bindings report a C++ error by returning normally with the message pending (wasm/js_error.h),

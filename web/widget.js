@@ -110,8 +110,9 @@ function defineElement() {
       const ticket = ++this.#pending; // a later refresh wins over an earlier one still loading
       this.setAttribute('aria-busy', 'true');
       try {
-        await Promise.resolve(); // lets index.js finish evaluating before it is imported here
-        const { load } = await import('./index.js');
+        await Promise.resolve(); // lets the importing entry finish evaluating first
+        // The small learner module (not the full one): a course page pays only for what it uses.
+        const { load } = await import('./learner.js');
         const cw = await load();
         const rec = await this.#model(cw);
         let history = this.#history;

@@ -119,6 +119,9 @@ test('learner page: only LDP reports leave it, nothing that identifies the learn
   const titles = await page.evaluate(() => [...document.querySelectorAll('#catalogue .title')].map((t) => t.textContent));
   const toCollector = seen.filter((q) => q.url.startsWith(COLLECTOR));
   const elsewhere = seen.filter((q) => !q.url.startsWith(COLLECTOR));
+  // The course page loaded the small learner module, never the full one.
+  const wasm = [...new Set(elsewhere.filter((q) => q.url.endsWith('.wasm')).map((q) => new URL(q.url).pathname))];
+  assert.deepEqual(wasm, ['/dist/circlewise-learner.wasm']);
   // Own origin: only GETs of static files, without query strings beyond the page's own URL.
   for (const q of elsewhere) {
     assert.equal(q.method, 'GET', `${q.method} ${q.url}`);

@@ -26,23 +26,33 @@ test('npm pack → install in a scratch Vite project → vite build → works in
       '<body><div id="out"></div><script type="module" src="./main.js"></script></body></html>');
     await writeFile(join(scratch, 'main.js'), `
 import { load, loadInWorker } from 'circlewise';
+import { load as loadLearner } from 'circlewise/learner';
 try {
   const cw = await load();
   const ds = cw.generatePlatform({ seed: 9, learners: 500 });
   const summary = ds.summary();
+  const model = cw.buildModel(ds, { k: 5 });
   ds.close();
+  // The course-page entry: its own small module, the same answer for the same model.
+  const learner = await loadLearner();
+  const rec = learner.loadModel(model.toBinary());
+  const learnerPicks = rec.recommend(['course-001'], { n: 3 });
+  const fullPicks = model.recommend(['course-001'], { n: 3 });
+  let learnerError = null;
+  try { rec.recommend(['course-001'], { n: 0 }); } catch (e) { learnerError = e instanceof Error && e.message; }
   const remote = await loadInWorker();
   const rds = await remote.generatePlatform({ seed: 9, learners: 500 });
   const workerSummary = await rds.summary();
   let error = null;
   try { cw.parseEvents('user_id,event,ts\\nu,view,2024-13-01\\n'); } catch (e) { error = e instanceof Error && e.message; }
   document.getElementById('out').textContent = summary.users + ' learners';
-  window.__result = { summary, workerSummary, error };
+  window.__result = { summary, workerSummary, error, learnerPicks, fullPicks, learnerError };
 } catch (e) { window.__result = { failure: String(e && e.stack || e) }; }
 `);
     run(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build'], scratch);
     const assets = await readdir(join(scratch, 'dist/assets'));
-    assert.ok(assets.some((f) => f.endsWith('.wasm')), `the .wasm is emitted as an asset (${assets.join(', ')})`);
+    assert.ok(assets.some((f) => f.endsWith('.wasm') && !f.includes('learner')), `the full .wasm is emitted as an asset (${assets.join(', ')})`);
+    assert.ok(assets.some((f) => f.endsWith('.wasm') && f.includes('learner')), `the learner .wasm is emitted as an asset (${assets.join(', ')})`);
 
     browser = await openBrowser({ root: join(scratch, 'dist'), allow: null });
     const page = await browser.page('/index.html');
@@ -52,6 +62,9 @@ try {
     const expected = (await load()).generatePlatform({ seed: 9, learners: 500 }).summary();
     assert.deepEqual(r.summary, expected);
     assert.deepEqual(r.workerSummary, expected);
+    assert.equal(r.learnerPicks.items.length, 3);
+    assert.deepEqual(r.learnerPicks, r.fullPicks);
+    assert.match(r.learnerError, /"n"/);
     assert.equal(r.error, 'line 2, column "ts": "2024-13-01" is not a valid timestamp: month must be 01-12');
     assert.equal(await page.textContent('#out'), `${expected.users} learners`);
     assert.deepEqual(browser.logs, []);

@@ -43,3 +43,17 @@ async function main(file: File): Promise<void> {
   remote.terminate();
 }
 void main;
+
+// The course-page entry: the learner-side subset, typed like the full API.
+import { load as loadLearner, type CirclewiseLearner, type MadeReport, type HistoryStore } from 'circlewise/learner';
+async function coursePage(modelBytes: Uint8Array): Promise<void> {
+  const cw: CirclewiseLearner = await loadLearner();
+  const rec = cw.loadModel(modelBytes);
+  const store: HistoryStore = await cw.historyStore();
+  const top: string | undefined = rec.recommend(await store.history(), { n: 3 }).items[0]?.id;
+  const made: MadeReport = cw.makeReport({ kind: 'item', items: rec.size, history: [0], epsilon: 1, period: '2026-11' },
+    { state: cw.newPrivacyState() });
+  console.log(top, cw.validateReport(made.report).kind, cw.privacyStatus({ state: made.state }).reportsLeftThisPeriod);
+  rec.close();
+}
+void coursePage;
