@@ -7,8 +7,10 @@
 #include "circlewise/association_rules.h"
 #include "circlewise/baskets.h"
 #include "circlewise/churn.h"
+#include "circlewise/community_health.h"
 #include "circlewise/event_reader.h"
 #include "circlewise/funnel.h"
+#include "circlewise/invite_targets.h"
 #include "circlewise/item_model_builder.h"
 #include "circlewise/ldp.h"
 #include "circlewise/ldp_aggregator.h"
@@ -17,6 +19,7 @@
 #include "circlewise/marketing_history.h"
 #include "circlewise/privacy_budget.h"
 #include "circlewise/recommender.h"
+#include "circlewise/referrals.h"
 #include "circlewise/response_curve.h"
 #include "circlewise/retention.h"
 #include "circlewise/rfm.h"
@@ -30,7 +33,7 @@ inline void run_json_options_case(const uint8_t* data, size_t size) {
   nlohmann::json j;
   if (!circlewise_fuzz::parse_json(circlewise_fuzz::as_text(data + 1, size - 1), j)) return;
   circlewise_fuzz::expect_result_or_input_error([&] {
-    switch (data[0] % 30) {
+    switch (data[0] % 33) {
       case 0: (void)sample_size_options_from_json(j); break;
       case 1: (void)analyze_options_from_json(j); break;
       case 2: (void)ratio_options_from_json(j); break;
@@ -61,6 +64,9 @@ inline void run_json_options_case(const uint8_t* data, size_t size) {
       case 27: (void)kmeans_options_from_json(j); break;
       case 28: (void)segmentation_options_from_json(j); break;
       case 29: (void)synthetic_options_from_json(j); break;
+      case 30: (void)community_health_options_from_json(j); break;
+      case 31: (void)referral_options_from_json(j); break;
+      case 32: (void)invite_target_options_from_json(j); break;
     }
   });
 }
