@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 #include "circlewise/random.h"
 
 namespace circlewise {
@@ -13,11 +13,7 @@ namespace {
 __extension__ typedef unsigned __int128 u128;
 constexpr uint64_t kOne = uint64_t{1} << kRatioBits;  // the denominator 2^32 of E = A / 2^32
 
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", x);
-  return buf;
-}
+std::string fmt(double x) { return format_general(x, 15); }
 
 void check_epsilon(double epsilon, const char* what = "epsilon") {
   if (!std::isfinite(epsilon) || epsilon < kMinEpsilon || epsilon > kMaxEpsilon)

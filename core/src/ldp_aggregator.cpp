@@ -2,21 +2,17 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 #include "circlewise/privacy_budget.h"
 
 namespace circlewise {
 namespace {
 
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", x);
-  return buf;
-}
+std::string fmt(double x) { return format_general(x, 15); }
 
 // z with P(|Z| <= z) = confidence, by bisection on erfc (no table, no dependency).
 double two_sided_z(double confidence) {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 
 namespace circlewise {
 namespace {
@@ -13,11 +13,7 @@ namespace {
 constexpr size_t kMaxPeriodChars = 64;
 constexpr double kSlack = 1e-9;  // sums of epsilons are compared with this rounding allowance
 
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", x);
-  return buf;
-}
+std::string fmt(double x) { return format_general(x, 15); }
 
 bool same_key(const MemoEntry& m, ReportKind kind, Mechanism mech, double eps, uint64_t items, uint64_t value) {
   return m.kind == kind && m.mechanism == mech && m.epsilon == eps && m.items == items && m.value == value;

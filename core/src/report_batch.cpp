@@ -1,19 +1,15 @@
 #include "circlewise/report_batch.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "circlewise/error.h"
+#include "circlewise/text.h"
 
 namespace circlewise {
 namespace {
 
-std::string fmt(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.15g", x);
-  return buf;
-}
+std::string fmt(double x) { return format_general(x, 15); }
 
 }  // namespace
 

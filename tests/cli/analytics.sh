@@ -3,12 +3,7 @@
 # platform, text and --json, and the bad-input cases of the issue (exit 1 with a clear message).
 set -uo pipefail
 cli=${1:?usage: analytics.sh path/to/circlewise}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-check() { # name, condition result
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/check.sh"
 json_ok() { node -e "const j=JSON.parse(require('fs').readFileSync(0,'utf8')); process.exit(($1)?0:1)"; }
 fails_with() { # name, expected text, command...
   local name=$1 want=$2; shift 2

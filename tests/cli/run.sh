@@ -2,12 +2,7 @@
 # CLI behaviour: output, --json, exit codes and error messages on bad input and bad usage.
 set -uo pipefail
 cli=${1:?usage: run.sh path/to/circlewise}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
-fails=0
-check() { # name, condition result
-  if [ "$2" -eq 0 ]; then echo "ok   $1"; else echo "FAIL $1"; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/check.sh"
 
 "$cli" generate --seed 3 --learners 50 --truth "$dir/truth.json" > "$dir/events.csv"
 check "generate writes CSV with a header" "$(head -1 "$dir/events.csv" | grep -qx 'user_id,item_id,event,ts,amount,community,referrer'; echo $?)"
