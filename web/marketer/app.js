@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import { loadInWorker } from '../index.js';
 import { initPrivacyTab, privacyFormat } from './privacy.js';
 import { setupLearners } from './learners.js';
-import { init as initCommunities } from './communities.js';
+import { init as initCommunities, hashState as communitiesHash, restore as restoreCommunities } from './communities.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -79,6 +79,8 @@ function writeHash() {
   if (state.objective !== 'conversions') s.objective = state.objective;
   const bounds = Object.fromEntries(Object.entries(state.bounds).filter(([, b]) => Object.keys(b).length));
   if (Object.keys(bounds).length) s.bounds = bounds;
+  const communities = communitiesHash();
+  if (communities) s.communities = communities;
   history.replaceState(null, '', `#${encodeURIComponent(JSON.stringify(s))}`);
 }
 function readHash() {
@@ -639,7 +641,7 @@ $('#ltv-form').addEventListener('submit', (e) => e.preventDefault());
 try {
   cw = await loadInWorker();
   setupLearners(cw, say);
-  initCommunities(cw);
+  initCommunities(cw, { onChange: writeHash });
   say('Ready. Upload your history or use the demo history.');
   const restore = readHash();
   if (restore.tab && $(`#tab-${restore.tab}`)) showTab(restore.tab);
@@ -652,6 +654,7 @@ try {
     pendingRestore = restore;
     fieldMsg($('#history-msg'), 'This link’s plan was made from an uploaded history: upload the same file to see it.', 'warning');
   }
+  if (restore.communities) await restoreCommunities(restore.communities);
   window.__marketer.ready = true;
 } catch (e) {
   say(`The engine could not start: ${e.message}`, true);
