@@ -42,9 +42,11 @@ export const datasetMethods = {
     return call(() => this.module.communitiesText(this.handle, 'targetsCsv', json));
   },
   /**
-   * Everything the Communities page shows, in stages with progress ({stage, done, total}) and a
-   * pause between stages on the main thread: { health, referrals, targets? }. Options: health,
-   * referrals, targets (the options of each; targets only when given), onProgress.
+   * Everything the Communities page shows, in stages with progress and a pause between stages on
+   * the main thread: { health, referrals, targets? }. Options: health, referrals, targets (the
+   * options of each; targets only when given), onProgress. Progress has the shape of every long
+   * analysis, { stage, fraction }: each stage as it starts (fraction = stages done / stages), then
+   * the last stage at fraction 1.
    */
   async communities(options = {}) {
     const [, onProgress] = checkOptions('communities', options);
@@ -53,11 +55,11 @@ export const datasetMethods = {
     const out = {};
     for (let i = 0; i < stages.length; ++i) {
       const [stage, method] = stages[i];
-      onProgress?.({ stage, done: i, total: stages.length });
+      onProgress?.({ stage, fraction: i / stages.length });
       await yieldToPage();
       out[stage] = this[method](options[stage] ?? {});
     }
-    onProgress?.({ stage: 'done', done: stages.length, total: stages.length });
+    onProgress?.({ stage: stages[stages.length - 1][0], fraction: 1 });
     return out;
   },
 };

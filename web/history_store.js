@@ -58,23 +58,31 @@ class FileBackend {
   }
 }
 
-function request(r) {
-  return new Promise((resolve, reject) => {
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error ?? new Error('IndexedDB request failed'));
-  });
-}
-
+// Every store on a page (the page's own, each widget's) has its own connection to the same
+// database. A connection must never block another store's forget(): it closes itself when asked
+// (versionchange) and reopens on its next use. Concurrent first uses share one opening, so no
+// connection is ever opened without that handler (two first reads at once used to leak one, and
+// forget() then waited for it forever).
 class IndexedDbBackend {
-  constructor(name) { this.name = name; this.db = null; }
-  async open() {
-    if (this.db) return this.db;
-    const r = indexedDB.open(this.name, DB_VERSION);
-    r.onupgradeneeded = () => r.result.createObjectStore(STORE, { autoIncrement: true });
-    this.db = await request(r);
-    // Another store on this page (the widget's, say) calling forget(): let the deletion proceed.
-    this.db.onversionchange = () => { this.db?.close(); this.db = null; };
-    return this.db;
+  constructor(name) { this.name = name; this.opening = null; this.db = null; }
+  open() {
+    this.opening ??= new Promise((resolve, reject) => {
+      const r = indexedDB.open(this.name, DB_VERSION);
+      r.onupgradeneeded = () => r.result.createObjectStore(STORE, { autoIncrement: true });
+      r.onsuccess = () => {
+        const db = r.result;
+        this.db = db;
+        db.onversionchange = () => this.release(db);
+        resolve(db);
+      };
+      r.onerror = () => { this.opening = null; reject(r.error ?? new Error('IndexedDB could not be opened')); };
+    });
+    return this.opening;
+  }
+  // Closes `db` (pending transactions still complete) and forgets it, if it is still the current one.
+  release(db) {
+    db.close();
+    if (this.db === db) { this.db = null; this.opening = null; }
   }
   async tx(mode, fn) {
     const db = await this.open();
@@ -98,9 +106,19 @@ class IndexedDbBackend {
       };
     });
   }
+  // forget(): empties the store through this connection first (so the history is gone at once,
+  // whatever else holds the database), then deletes the database itself. Connections of this code
+  // close on request; one that does not (another tab with an old page) only delays the deletion of
+  // the already empty database: `blocked` does not make forget() wait for it.
   async clear() {
-    if (this.db) { this.db.close(); this.db = null; }
-    await request(indexedDB.deleteDatabase(this.name)); // forget() removes the database itself
+    await this.tx('readwrite', (s) => s.clear());
+    if (this.db) this.release(this.db);
+    await new Promise((resolve, reject) => {
+      const r = indexedDB.deleteDatabase(this.name);
+      r.onsuccess = () => resolve();
+      r.onblocked = () => resolve();
+      r.onerror = () => reject(r.error ?? new Error('IndexedDB: the history database could not be deleted'));
+    });
   }
 }
 

@@ -80,7 +80,8 @@ export interface ReadProgress {
 export interface AnalysisProgress {
   /**
    * What is being computed: "learner features", "k-means" (segment, kmeans); "baskets", "frequent itemsets",
-   * "rules" (rules); "purchase summary", "BG/NBD fit", "spend model", "scoring learners", "conversion per community" (churn).
+   * "rules" (rules); "purchase summary", "BG/NBD fit", "spend model", "scoring learners", "conversion per community" (churn);
+   * "health", "referrals", "targets" (communities: each stage as it starts, then the last one at 1).
    */
   stage: string;
   /** Estimated share of the whole analysis done, 0..1, never decreasing; reported in steps of at least 1% (and at 1). */
@@ -1700,10 +1701,13 @@ export interface InviteTargetResult {
   seeding: SeedSuggestion[];
 }
 
-export interface CommunitiesProgress {
-  stage: 'health' | 'referrals' | 'targets' | 'done';
-  done: number;
-  total: number;
+/**
+ * Progress of {@link Dataset.communities}: the shape of every long analysis. Before 2026-11 it was
+ * `{ stage, done, total }` with a final stage "done"; now `fraction` = stages done / stages, and the
+ * end is the last stage at fraction 1.
+ */
+export interface CommunitiesProgress extends AnalysisProgress {
+  stage: 'health' | 'referrals' | 'targets';
 }
 
 export interface Dataset {

@@ -117,8 +117,9 @@ function defineElement() {
         const rec = await this.#model(cw);
         let history = this.#history;
         if (!history) {
-          this.#store ??= await cw.historyStore({ name: this.getAttribute('history-db') ?? 'circlewise-history' });
-          history = await this.#store.history();
+          // One store per element even when refreshes overlap (each store keeps a connection).
+          this.#store ??= cw.historyStore({ name: this.getAttribute('history-db') ?? 'circlewise-history' });
+          history = await (await this.#store).history();
         }
         const n = Number(this.getAttribute('n') ?? 6);
         const result = rec.recommend(history, { n: Number.isInteger(n) && n >= 1 && n <= 1000 ? n : 6, community: this.getAttribute('community') ?? '' });

@@ -393,14 +393,18 @@ RuleSet association_rules(const FrequentItemsets& f, const RuleOptions& o) {
 
 AssociationAnalysis analyze_associations(const EventLog& log, const AssociationAnalysisOptions& o) {
   AssociationAnalysis a;
-  o.progress.at("baskets", 0);
-  a.baskets = make_baskets(log, o.baskets);
+  // Shares of the time measured in WASM on the generator's 1M-event log at minSupport 0.01, maxSize
+  // 3: baskets ~40 %, FP-tree + itemsets ~35 %, rules ~25 % (before the baskets' counting sort they
+  // took 94 % and reported nothing); a lower minSupport moves time to the itemsets.
   ItemsetOptions io = o.itemsets;
   RuleOptions ro = o.rules;
+  Progress bp;
   if (o.progress) {
-    io.progress = o.progress.part(0.05, 0.8);
-    ro.progress = o.progress.part(0.8, 1);
+    bp = o.progress.part(0, 0.4);
+    io.progress = o.progress.part(0.4, 0.75);
+    ro.progress = o.progress.part(0.75, 1);
   }
+  a.baskets = make_baskets(log, o.baskets, bp);
   a.itemsets = frequent_itemsets(a.baskets, io);
   a.rules = association_rules(a.itemsets, ro);
   return a;

@@ -295,8 +295,11 @@ CommunityHealthResult community_health(const EventLog& log, const CommunityHealt
         const double ch = hp.value[static_cast<size_t>(m)] - h.periods[t - 1].value[static_cast<size_t>(m)];
         hp.change[static_cast<size_t>(m)] = ch;
         if (!std::isfinite(ch)) continue;
-        // The first change out of a partial period (and into one) is not normal variation.
-        const bool comparable = !hp.partial && !h.periods[t - 1].partial;
+        // The first change out of a partial period (and into one) is not normal variation. Nor is
+        // the next one of a period-over-period metric: its value at t-1 was computed against t-2.
+        const bool over_previous = m == kHealthPayingRatio || m == kHealthPayingRetention;
+        const bool comparable = !hp.partial && !h.periods[t - 1].partial &&
+                                !(over_previous && t >= 2 && h.periods[t - 2].partial);
         if (history.size() >= o.min_history && comparable) {
           const double med = median(history);
           std::vector<double> dev;

@@ -34,6 +34,32 @@ test('communities tab: ranked health, detail, advocates, targets from a segment 
     assert.equal(r[5], pct.format(c.latest.conversionRate));
   }
   assert.equal(await page.locator('#health tbody svg.spark').count(), health.communities.length);
+  // Progress came through the Worker in the analyses' shape.
+  assert.deepEqual(await page.evaluate(() => window.__marketer.communities.progress),
+    [{ stage: 'health', fraction: 0 }, { stage: 'referrals', fraction: 0.5 }, { stage: 'referrals', fraction: 1 }]);
+
+  // The running month (the log ends inside it) is marked as the cohort heatmap marks it: a dashed
+  // segment to a hollow point in every sparkline, a legend naming it; it is never flagged.
+  assert.ok(health.communities.every((c) => c.empty || c.periods.at(-1).partial), 'the demo log ends inside a month');
+  assert.equal(health.lastPeriod === health.rankedPeriod, false);
+  const sparks = await page.$$eval('#health tbody svg.spark', (svgs) => svgs.map((svg) => {
+    const dots = [...svg.querySelectorAll('circle')];
+    return { dashed: svg.querySelectorAll('path.partial[stroke-dasharray]').length, hollow: dots.filter((d) => d.classList.contains('partial')).length,
+      lastHollow: dots.filter((d) => d.classList.contains('partial')).some((d) => Number(d.getAttribute('cx')) > 110),
+      flagsAtEnd: dots.filter((d) => d.getAttribute('class')?.startsWith('flag-') && Number(d.getAttribute('cx')) > 110).length,
+      label: svg.getAttribute('aria-label') };
+  }));
+  for (const [i, sp] of sparks.entries()) {
+    const c = health.communities[i];
+    const partial = c.periods.filter((p) => p.partial).length;
+    assert.equal(sp.hollow, partial, `${c.community}: one hollow point per partial period`);
+    assert.ok(sp.lastHollow && sp.dashed >= 1, `${c.community}: the running period ends dashed and hollow`);
+    assert.equal(sp.flagsAtEnd, 0, `${c.community}: the running period is never flagged`);
+    assert.ok(sp.label.includes(`${health.lastPeriod} still running`));
+  }
+  assert.equal(await page.isVisible('#health-legend'), true);
+  assert.ok((await page.textContent('#health-legend')).includes(`${health.lastPeriod} was still running`));
+  assert.ok(health.communities.every((c) => c.empty || !Object.values(c.periods.at(-1).trend).some((t) => t.flag)));
 
   // The planted declining community: its detail shows the flagged drop of active members.
   const declining = ds.truth.decliningCommunity;
@@ -42,6 +68,8 @@ test('communities tab: ranked health, detail, advocates, targets from a segment 
   assert.equal(await page.textContent('#detail-name'), declining);
   assert.equal(await page.locator('#detail-grid figure').count(), 10);
   assert.ok(await page.locator('#detail-grid figure[data-metric="active"] circle.flag-down').count() >= 1);
+  assert.equal(await page.locator('#detail-grid figure svg circle.partial').count() >= 10, true);
+  assert.ok((await page.textContent('#detail-legend')).includes(`${health.lastPeriod} was still running`));
 
   // Advocates as the API ranks them (chain members first); the planted ones bring the most directly.
   const refs = ds.referrals({ top: 10 });
@@ -78,6 +106,25 @@ test('communities tab: ranked health, detail, advocates, targets from a segment 
   assert.deepEqual(t.options.antecedent, ante);
   assert.equal(t.count, expected.targets.length);
   assert.ok(Math.abs(t.expected - expected.expectedConversions) < 1e-9);
+
+  // The URL keeps the tab's state: a new page from the link shows the same community and list.
+  const link = page.url();
+  const state = JSON.parse(decodeURIComponent(new URL(link).hash.slice(1)));
+  assert.equal(state.tab, 'communities');
+  assert.deepEqual(state.communities, { src: 'demo', period: 'month', community: declining, course: cons.join(','), antecedent: ante });
+  const again = await browser.page(new URL(link).pathname + new URL(link).hash);
+  await again.waitForFunction(() => window.__marketer?.ready, null, { timeout: 120000 });
+  assert.equal(await again.isVisible('#panel-communities'), true);
+  assert.equal(await again.evaluate(() => window.__marketer.communities.selected), declining);
+  assert.equal(await again.textContent('#detail-name'), declining);
+  const t2 = await again.evaluate(() => window.__marketer.communities.targets);
+  assert.deepEqual(t2.options, t.options);
+  assert.equal(t2.first, t.first);
+  // The period too: a week link restores the weekly table.
+  await again.selectOption('#health-period-select', 'week');
+  await again.waitForFunction(() => window.__marketer.communities.health.period === 'week');
+  assert.equal(JSON.parse(decodeURIComponent(new URL(again.url()).hash.slice(1))).communities.period, 'week');
+  await again.close();
 
   // A bad course is an inline message, and the tab keeps working.
   await page.fill('#target-course', 'no-such-course');

@@ -333,3 +333,54 @@ test('a link made from an uploaded history asks for the file, then restores its 
   assert.deepEqual(browser.logs, []);
   await page.close();
 });
+
+test('learners tab: rule thresholds are inputs (validated inline, kept in the URL), and rules report progress while baskets are built', async () => {
+  // A link with thresholds restores them and shows the rules they give.
+  const hash = encodeURIComponent(JSON.stringify({ tab: 'learners', learners: { src: 'demo', minSupport: 0.02, minConfidence: 0.3, minLift: 1.2 } }));
+  const page = await browser.page(`/web/marketer/#${hash}`);
+  await page.waitForFunction(() => window.__marketer?.ready && window.__marketer.learners, null, { timeout: 120000 });
+  assert.deepEqual(await page.$$eval('#rule-thresholds input', (xs) => xs.map((x) => x.value)), ['2', '30', '1.2']);
+  const ds = cw.generatePlatform({ seed: 42, learners: 3000, communities: 5 });
+  const expected = (o) => ds.rules({ ...o, maxSize: 3 }).rules.slice(0, 10).map((r) => ({ antecedent: r.antecedent, consequent: r.consequent, lift: r.lift }));
+  let shown = await page.evaluate(() => window.__marketer.learners);
+  assert.deepEqual(shown.ruleOptions, { minSupport: 0.02, minConfidence: 0.3, minLift: 1.2 });
+  assert.deepEqual(shown.rules, expected(shown.ruleOptions));
+  assert.ok(shown.rules.length > 0 && shown.rules.every((r) => r.lift >= 1.2));
+
+  // Progress from inside the baskets stage (it used to report only its start, at 0).
+  const rulesProgress = (await page.evaluate(() => window.__marketer.progress)).filter((p) => p.analysis === 'rules');
+  const baskets = rulesProgress.filter((p) => p.stage === 'baskets');
+  assert.ok(baskets.length >= 2 && baskets.at(-1).fraction > 0, JSON.stringify(rulesProgress.slice(0, 5)));
+  assert.equal(rulesProgress.at(-1).fraction, 1);
+
+  // Bad values: a message next to the fields, the field marked, nothing re-run, the URL unchanged.
+  const runs = await page.evaluate(() => window.__marketer.rulesRuns ?? 0);
+  await page.fill('#rule-thresholds [name=minSupport]', '0');
+  assert.match(await page.textContent('#rules-msg'), /Min\. support: a percentage of baskets above 0/);
+  assert.equal(await page.getAttribute('#rule-thresholds [name=minSupport]', 'aria-invalid'), 'true');
+  await page.fill('#rule-thresholds [name=minSupport]', '2');
+  await page.fill('#rule-thresholds [name=minConfidence]', '140');
+  assert.match(await page.textContent('#rules-msg'), /Min\. confidence: a percentage from 0 to 100/);
+  await page.press('#rule-thresholds [name=minConfidence]', 'Enter');
+  await page.fill('#rule-thresholds [name=minLift]', '-1');
+  await page.press('#rule-thresholds [name=minLift]', 'Enter');
+  assert.equal(await page.evaluate(() => window.__marketer.rulesRuns ?? 0), runs);
+  assert.equal(await page.getAttribute('#rule-thresholds [name=minSupport]', 'aria-invalid'), 'false');
+
+  // Valid values: only the rules are recomputed, on the dataset on screen, and the URL follows.
+  await page.fill('#rule-thresholds [name=minConfidence]', '50');
+  await page.fill('#rule-thresholds [name=minLift]', '1');
+  assert.equal(await page.textContent('#rules-msg'), '');
+  await page.press('#rule-thresholds [name=minLift]', 'Enter');
+  await page.waitForFunction((n) => (window.__marketer.rulesRuns ?? 0) > n, runs, { timeout: 60000 });
+  shown = await page.evaluate(() => window.__marketer.learners);
+  assert.deepEqual(shown.ruleOptions, { minSupport: 0.02, minConfidence: 0.5, minLift: 1 });
+  assert.deepEqual(shown.rules, expected(shown.ruleOptions));
+  const rows = await page.$$eval('#rules tbody tr', (trs) => trs.map((tr) => tr.children[3].textContent));
+  assert.deepEqual(rows, ds.rules({ ...shown.ruleOptions, maxSize: 3 }).rules.slice(0, 10).map((r) => F.pct.format(r.confidence)));
+  const state = JSON.parse(decodeURIComponent(new URL(page.url()).hash.slice(1)));
+  assert.deepEqual(state.learners, { src: 'demo', minSupport: 0.02, minConfidence: 0.5, minLift: 1 });
+  assert.deepEqual(browser.logs, []);
+  ds.close();
+  await page.close();
+});

@@ -139,6 +139,39 @@ TEST(CommunityHealth, FlagsAChangeBeyondNormalVariation) {
   EXPECT_EQ(b.periods[9].flag[kHealthActive], 0);  // no change
 }
 
+// payingRatio and payingRetention of a period compare it with the one before: right after a
+// partial first period they compare with a part-month, so their change out of that period is no
+// normal variation either (it must not be flagged nor become history that flags later changes).
+TEST(CommunityHealth, PeriodOverPeriodMetricsNeverUseAPartialPeriodAsHistory) {
+  EventLog log;
+  log.append("u0", "x", "purchase", ms("2025-01-20"), 10, "P", "");  // the log starts on 20 January
+  for (int m = 2; m <= 7; ++m)
+    for (int u = 0; u < 10; ++u) {
+      char when[32];
+      std::snprintf(when, sizeof when, "2025-%02d-05T12:00", m);
+      log.append("u" + std::to_string(u), "x", "purchase", ms(when), 10, "P", "");
+    }
+  log.append("u0", "x", "view", ms("2025-07-31T12:00"), kNo, "P", "");  // July is complete
+  CommunityHealthOptions o;
+  o.min_history = 1;
+  CommunityHealthResult r = community_health(log, o);
+  const auto& p = r.communities[0];
+  ASSERT_EQ(p.periods.size(), 7u);
+  EXPECT_TRUE(p.periods[0].partial);
+  EXPECT_FALSE(p.periods[6].partial);
+  EXPECT_EQ(p.periods[1].value[kHealthPayingRatio], 10);  // February over the part of January
+  EXPECT_EQ(p.periods[2].value[kHealthPayingRatio], 1);
+  EXPECT_EQ(p.periods[2].change[kHealthPayingRatio], -9);  // reported...
+  EXPECT_TRUE(std::isnan(p.periods[2].z[kHealthPayingRatio]));  // ...but not compared
+  // Ten payers every complete month: the ratios never moved, so they are never flagged (the -9
+  // used as history flagged April's 0 as "up").
+  for (size_t t = 0; t < p.periods.size(); ++t) {
+    EXPECT_EQ(p.periods[t].flag[kHealthPayingRatio], 0) << t;
+    EXPECT_EQ(p.periods[t].flag[kHealthPayingRetention], 0) << t;
+    EXPECT_EQ(p.periods[t].flag[kHealthPayers], 0) << t;
+  }
+}
+
 TEST(CommunityHealth, EmptyLogGivesAWarningNotACrash) {
   EventLog log;
   CommunityHealthResult r = community_health(log, {});

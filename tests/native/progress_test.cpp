@@ -11,6 +11,10 @@
 #include <vector>
 
 #include "circlewise/association_rules.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
 #include "circlewise/churn.h"
 #include "circlewise/random.h"
 #include "circlewise/segmentation.h"
@@ -126,4 +130,62 @@ TEST(Progress, RulesAndChurnReportTheirStagesInOrder) {
     if (stages.empty() || stages.back() != x.first) stages.push_back(x.first);
   EXPECT_EQ(stages, (std::vector<std::string>{"BG/NBD fit", "spend model", "scoring learners"}));
   EXPECT_EQ(a.model.params.r, analyze_churn(s, ChurnOptions{}).model.params.r);
+}
+
+// rules() on a log spends most of its time cutting baskets: they report while they read the log,
+// and the baskets equal a brute-force grouping (learner, then time, ties in file order; sessions
+// split on the gap) however the rows are sorted inside.
+TEST(Progress, BasketsReportWhileReadingTheLogAndMatchBruteForce) {
+  Rng rng(9);
+  EventLog log;
+  const char* events[] = {"purchase", "view", "purchase", "enroll"};
+  for (int i = 0; i < 300000; ++i) {
+    const std::string user = "u" + std::to_string(rng.below(20000));
+    const std::string item = rng.uniform() < 0.02 ? "" : "c" + std::to_string(rng.below(40));
+    log.append(user, item, events[rng.below(4)], static_cast<int64_t>(rng.below(5000)) * 60000, 10, "", "");
+  }
+  AssociationAnalysisOptions o;
+  o.baskets.by = BasketBy::kSession;
+  o.baskets.session_gap_ms = 600000;
+  o.itemsets.min_support = 0.001;
+  Recorder r;
+  o.progress = r.progress();
+  AssociationAnalysis a = analyze_associations(log, o);
+  expect_well_formed(r);
+  std::vector<double> baskets;
+  for (const auto& [stage, f] : r.seen)
+    if (stage == "baskets") baskets.push_back(f);
+  ASSERT_GE(baskets.size(), 8u);  // before: one report at 0, then nothing until the itemsets
+  EXPECT_GE(baskets.back(), 0.35);
+  EXPECT_EQ(r.seen[baskets.size()].first, "frequent itemsets");
+
+  // Brute force: (user, ts, file index) ordered rows of purchases with a course.
+  std::map<std::tuple<int32_t, int64_t, size_t>, int32_t> rows;
+  size_t without_item = 0;
+  const int32_t purchase = log.event_names.find("purchase");
+  for (size_t i = 0; i < log.size(); ++i) {
+    if (log.event[i] != purchase) continue;
+    if (log.item[i] == kNone) ++without_item;
+    else rows[{log.user[i], log.ts_ms[i], i}] = log.item[i];
+  }
+  std::vector<std::vector<int32_t>> expected;
+  const std::tuple<int32_t, int64_t, size_t>* prev = nullptr;
+  for (const auto& [key, item] : rows) {
+    if (!prev || std::get<0>(*prev) != std::get<0>(key) || std::get<1>(key) - std::get<1>(*prev) > o.baskets.session_gap_ms)
+      expected.emplace_back();
+    expected.back().push_back(item);
+    prev = &key;
+  }
+  for (auto& e : expected) {
+    std::sort(e.begin(), e.end());
+    e.erase(std::unique(e.begin(), e.end()), e.end());
+  }
+  const Baskets& b = a.baskets;
+  ASSERT_EQ(b.size(), expected.size());
+  for (size_t k = 0; k < b.size(); ++k)
+    ASSERT_EQ(std::vector<int32_t>(b.items.begin() + static_cast<std::ptrdiff_t>(b.offsets[k]), b.items.begin() + static_cast<std::ptrdiff_t>(b.offsets[k + 1])), expected[k]) << k;
+  EXPECT_EQ(b.events_without_item, without_item);
+  EXPECT_EQ(b.events_used, rows.size());
+  o.progress = Progress();
+  EXPECT_EQ(analyze_associations(log, o).itemsets.counts, a.itemsets.counts);
 }

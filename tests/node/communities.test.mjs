@@ -129,11 +129,15 @@ test('invite targets: ranked non-owners, per-community counts, CSV export, filte
   ds.close();
 });
 
-test('communities() runs the stages with progress', async () => {
+test('communities() runs the stages with progress in the analyses\' shape {stage, fraction}', async () => {
   const ds = cw.generatePlatform({ seed: 3, learners: 500 });
   const seen = [];
-  const all = await ds.communities({ targets: { course: 'course-001' }, onProgress: (p) => seen.push(p.stage) });
-  assert.deepEqual(seen, ['health', 'referrals', 'targets', 'done']);
+  const all = await ds.communities({ targets: { course: 'course-001' }, onProgress: (p) => seen.push(p) });
+  assert.deepEqual(seen, [{ stage: 'health', fraction: 0 }, { stage: 'referrals', fraction: 1 / 3 },
+    { stage: 'targets', fraction: 2 / 3 }, { stage: 'targets', fraction: 1 }]);
+  const two = [];
+  await ds.communities({ onProgress: (p) => two.push(p) });
+  assert.deepEqual(two.map((p) => [p.stage, p.fraction]), [['health', 0], ['referrals', 0.5], ['referrals', 1]]);
   assert.ok(all.health.communities.length > 0 && all.referrals.learners > 0 && all.targets.targets.length > 0);
   ds.close();
 });

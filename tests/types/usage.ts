@@ -25,7 +25,7 @@ async function main(file: File): Promise<void> {
   const refs = plat.referrals({ top: 5, rankBy: 'revenue' });
   const targets = plat.inviteTargets({ course: 'course-002', segment: 'At risk', antecedent: ['course-001'] });
   const csv: string = plat.inviteTargetsCSV({ courses: ['course-002', 'course-003'], limit: 0 });
-  const all = await plat.communities({ targets: { course: 'course-001' }, onProgress: (p) => console.log(p.stage, p.done / p.total) });
+  const all = await plat.communities({ targets: { course: 'course-001' }, onProgress: (p) => console.log(p.stage, p.fraction) });
   console.log(flag, refs.advocates[0]?.chainRevenue, targets.expectedConversions, targets.seeding[0]?.expectedExtraInterval[1],
     csv.length, all.targets?.model.auc, plat.truth?.advocates?.length);
 

@@ -6,7 +6,7 @@ import uPlot from 'uplot';
 import { loadInWorker } from '../index.js';
 import { initPrivacyTab, privacyFormat } from './privacy.js';
 import { setupLearners } from './learners.js';
-import { init as initCommunities } from './communities.js';
+import { init as initCommunities, hashState as communitiesHash, restore as restoreCommunities } from './communities.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -38,6 +38,7 @@ window.__marketer = { format, privacyFormat, state };
 
 let cw;
 let pendingRestore = null;
+let learnersTab = null; // { hashState, restore } of learners.js
 const status = $('#status');
 function say(text, isError = false) {
   status.textContent = text;
@@ -79,6 +80,10 @@ function writeHash() {
   if (state.objective !== 'conversions') s.objective = state.objective;
   const bounds = Object.fromEntries(Object.entries(state.bounds).filter(([, b]) => Object.keys(b).length));
   if (Object.keys(bounds).length) s.bounds = bounds;
+  const learners = learnersTab?.hashState();
+  if (learners) s.learners = learners;
+  const communities = communitiesHash();
+  if (communities) s.communities = communities;
   history.replaceState(null, '', `#${encodeURIComponent(JSON.stringify(s))}`);
 }
 function readHash() {
@@ -638,8 +643,8 @@ $('#ltv-form').addEventListener('submit', (e) => e.preventDefault());
 // ───────────── Start ─────────────
 try {
   cw = await loadInWorker();
-  setupLearners(cw, say);
-  initCommunities(cw);
+  learnersTab = setupLearners(cw, say, { onChange: writeHash });
+  initCommunities(cw, { onChange: writeHash });
   say('Ready. Upload your history or use the demo history.');
   const restore = readHash();
   if (restore.tab && $(`#tab-${restore.tab}`)) showTab(restore.tab);
@@ -652,6 +657,8 @@ try {
     pendingRestore = restore;
     fieldMsg($('#history-msg'), 'This link’s plan was made from an uploaded history: upload the same file to see it.', 'warning');
   }
+  if (restore.learners) await learnersTab.restore(restore.learners);
+  if (restore.communities) await restoreCommunities(restore.communities);
   window.__marketer.ready = true;
 } catch (e) {
   say(`The engine could not start: ${e.message}`, true);

@@ -24,7 +24,8 @@ const DETAIL = ['members', 'active', 'new', 'churned', 'dauMau', 'wauMau', 'conv
 
 let cw;
 let ds;
-const state = { health: null, referrals: null, rules: null, rfm: null, targets: null, selected: null };
+const state = { health: null, referrals: null, rules: null, rfm: null, targets: null, selected: null, src: null, filter: null };
+let onState = () => {}; // app.js: rewrites the URL hash (which calls hashState below)
 
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
@@ -42,7 +43,9 @@ const msg = (text, isError = true) => {
   m.classList.toggle('error', !!text && isError);
 };
 
-// A sparkline as inline SVG; flagged periods get a red (down) or green (up) dot.
+// A sparkline as inline SVG; flagged periods get a red (down) or green (up) dot. A partial period
+// (the log starts or ends inside it: the running month shows activity so far) is drawn as the
+// cohort heatmap marks it: a dashed segment to a hollow point, so it does not read as a drop.
 function sparkline(periods, metric, width = 120, height = 28) {
   const vals = periods.map((p) => p[metric]);
   const finite = vals.filter((v) => v !== null);
@@ -51,19 +54,42 @@ function sparkline(periods, metric, width = 120, height = 28) {
   svg.setAttribute('height', height);
   svg.setAttribute('class', 'spark');
   svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `${LABELS[metric] ?? metric} over ${periods.length} periods`);
+  const running = periods.at(-1)?.partial ? `; ${periods.at(-1).period} still running (partial)` : '';
+  svg.setAttribute('aria-label', `${LABELS[metric] ?? metric} over ${periods.length} periods${running}`);
   if (finite.length === 0) return svg;
   const lo = Math.min(...finite); const hi = Math.max(...finite);
-  const x = (i) => (vals.length === 1 ? width / 2 : 2 + (i * (width - 4)) / (vals.length - 1));
-  const y = (v) => (hi === lo ? height / 2 : height - 3 - ((v - lo) * (height - 6)) / (hi - lo));
+  const x = (i) => (vals.length === 1 ? width / 2 : 4 + (i * (width - 8)) / (vals.length - 1));
+  const y = (v) => (hi === lo ? height / 2 : height - 4 - ((v - lo) * (height - 8)) / (hi - lo));
+  const line = (d, partial) => {
+    const path = document.createElementNS(svg.namespaceURI, 'path');
+    path.setAttribute('d', d);
+    path.setAttribute('fill', 'none');
+    path.setAttribute('stroke', '#2563eb');
+    path.setAttribute('stroke-width', '1.5');
+    if (partial) { path.setAttribute('stroke-dasharray', '3 2'); path.setAttribute('class', 'partial'); }
+    svg.append(path);
+  };
+  // Solid between complete periods; each segment touching a partial period is its own dashed path.
   let d = '';
-  vals.forEach((v, i) => { if (v !== null) d += `${d && vals[i - 1] !== null ? 'L' : 'M'}${x(i).toFixed(1)},${y(v).toFixed(1)}`; });
-  const path = document.createElementNS(svg.namespaceURI, 'path');
-  path.setAttribute('d', d);
-  path.setAttribute('fill', 'none');
-  path.setAttribute('stroke', '#2563eb');
-  path.setAttribute('stroke-width', '1.5');
-  svg.append(path);
+  vals.forEach((v, i) => {
+    if (v === null) return;
+    const pt = `${x(i).toFixed(1)},${y(v).toFixed(1)}`;
+    const prev = i > 0 && vals[i - 1] !== null;
+    if (prev && (periods[i].partial || periods[i - 1].partial)) line(`M${x(i - 1).toFixed(1)},${y(vals[i - 1]).toFixed(1)}L${pt}`, true);
+    else d += `${d && prev ? 'L' : 'M'}${pt}`;
+  });
+  if (d) line(d, false);
+  periods.forEach((p, i) => {
+    if (!p.partial || vals[i] === null) return;
+    const c = document.createElementNS(svg.namespaceURI, 'circle');
+    c.setAttribute('cx', x(i)); c.setAttribute('cy', y(vals[i])); c.setAttribute('r', 2.5);
+    c.setAttribute('fill', '#fff'); c.setAttribute('stroke', '#2563eb'); c.setAttribute('stroke-width', '1.2');
+    c.setAttribute('class', 'partial');
+    const t = document.createElementNS(svg.namespaceURI, 'title');
+    t.textContent = `${p.period}: partial period (the data start or end inside it), ${show(metric, vals[i])} so far`;
+    c.append(t);
+    svg.append(c);
+  });
   periods.forEach((p, i) => {
     const f = p.trend?.[metric]?.flag;
     if (!f || vals[i] === null) return;
@@ -76,6 +102,14 @@ function sparkline(periods, metric, width = 120, height = 28) {
   return svg;
 }
 
+// The legend under the table and the detail: what a hollow, dashed end means, when there is one.
+function partialLegend(h) {
+  const partial = h.communities.some((c) => c.periods.at(-1)?.partial);
+  const legend = $('#health-legend');
+  legend.hidden = !partial;
+  if (partial) legend.lastChild.textContent = ` ${h.lastPeriod} was still running when the data end: dashed line, hollow point, activity so far (not a drop). It is never flagged; the table shows ${h.rankedPeriod}, the last complete ${h.period}.`;
+}
+
 function flagsOf(period) {
   if (!period) return [];
   return Object.entries(period.trend).filter(([, t]) => t.flag).map(([m, t]) => `${LABELS[m] ?? m} ${t.flag === 'down' ? '↓' : '↑'}`);
@@ -84,6 +118,7 @@ function flagsOf(period) {
 function renderHealth() {
   const h = state.health;
   $('#health-period').textContent = `ranked by ${h.rankBy} in ${h.rankedPeriod}`;
+  partialLegend(h);
   $('#health thead').replaceChildren(el('tr', {}, ...['#', 'Community', ...TABLE.map((m) => LABELS[m]), 'Active, by period', 'Flags']
     .map((t) => el('th', { scope: 'col' }, t))));
   $('#health tbody').replaceChildren(...h.communities.map((c) => {
@@ -110,6 +145,8 @@ function selectCommunity(name) {
   $('#community-detail').hidden = false;
   $('#detail-name').textContent = name;
   const grid = $('#detail-grid');
+  onState();
+  $('#detail-legend').textContent = '';
   if (!c || c.empty) { grid.replaceChildren(el('p', {}, 'Nobody has ever been a member of this community.')); return; }
   // Captions give the last complete period (the one ranked); the sparklines show every period.
   const last = c.latest ?? c.periods[c.periods.length - 1];
@@ -120,6 +157,8 @@ function selectCommunity(name) {
       sparkline(c.periods, m, 220, 60),
       el('small', {}, flagged.length ? `flagged: ${flagged.join(', ')}` : `${c.periods[0].period} – ${c.periods[c.periods.length - 1].period}`));
   }));
+  const end = c.periods.at(-1);
+  if (end.partial) $('#detail-legend').textContent = `Dashed to a hollow point: ${end.period} was still running when the data end, so it shows activity so far, not a drop; it is never flagged. Captions give ${last.period}, the last complete ${state.health.period}.`;
   window.__marketer.communities.selected = name;
 }
 
@@ -163,7 +202,9 @@ async function targets(filter = {}) {
   const options = { courses, limit: 100, ...filter };
   try {
     const [r, csv] = await Promise.all([ds.inviteTargets(options), ds.inviteTargetsCSV(options)]);
-    state.targets = r;
+    state.targets = { options, result: r };
+    state.filter = filter.segment ? { segment: filter.segment } : filter.antecedent ? { antecedent: filter.antecedent } : null;
+    onState();
     const scope = filter.segment ? ` in segment “${filter.segment}”` : filter.antecedent ? ` who own ${filter.antecedent.join(' + ')}` : '';
     $('#targets-title').textContent = `Learners to invite for ${courses.join(' + ')}${scope}`;
     $('#targets-summary').textContent = `${int.format(r.candidates)} candidates; the ${r.targets.length} listed are expected to bring ` +
@@ -192,16 +233,20 @@ async function targets(filter = {}) {
   }
 }
 
-async function analyse(make, title) {
+async function analyse(make, title, src) {
   msg('');
   const status = $('#communities-progress');
+  const progress = [];
   try {
     const next = await make();
     await ds?.close();
     ds = next;
     const period = $('#health-period-select').value;
-    const all = await ds.communities({ health: { period }, referrals: { top: 10 },
-      onProgress: (p) => { status.textContent = p.stage === 'done' ? '' : `Computing ${p.stage} (${p.done + 1} of ${p.total})…`; } });
+    const all = await ds.communities({ health: { period }, referrals: { top: 10 }, onProgress: (p) => {
+      progress.push(p);
+      status.textContent = p.fraction === 1 ? '' : `Computing ${p.stage} (${Math.round(100 * p.fraction)}% done)…`;
+    } });
+    state.src = src;
     const [rules, rfm] = await Promise.all([ds.rules({ minSupport: 0.01, minConfidence: 0.2, maxRules: 10, sortBy: 'lift' }), ds.rfm()]);
     Object.assign(state, { health: all.health, referrals: all.referrals, rules, rfm });
     renderHealth();
@@ -212,22 +257,59 @@ async function analyse(make, title) {
     const keep = all.health.communities.find((c) => c.community === state.selected && !c.empty) ?? all.health.communities.find((c) => !c.empty);
     if (keep) selectCommunity(keep.community);
     window.__marketer.communities = { ...window.__marketer.communities, title, health: all.health, referrals: all.referrals,
-      rules: rules.rules.length, segments: rfm.segments.filter((s) => s.learners > 0).length };
+      rules: rules.rules.length, segments: rfm.segments.filter((s) => s.learners > 0).length, progress };
+    onState();
   } catch (e) {
     status.textContent = '';
     msg(e.message);
   }
 }
 
-export function init(client) {
+const demo = () => analyse(() => cw.generatePlatform({ seed: 42, learners: 3000, communities: 5, advocates: 3, decliningCommunity: true }), 'the demo platform', 'demo');
+
+/**
+ * The tab's part of the URL hash (as the budget tab keeps its plan there): the source (only the
+ * demo can be restored; an uploaded log stays on the marketer's machine), the period, the selected
+ * community, and the target list's course and segment or rule. null before anything is shown.
+ */
+export function hashState() {
+  if (!state.src) return null;
+  const s = { src: state.src, period: $('#health-period-select').value };
+  if (state.selected) s.community = state.selected;
+  if (state.targets) {  // the list on screen: its course (or bundle) and segment or rule
+    s.course = state.targets.options.courses.join(',');
+    if (state.filter) Object.assign(s, state.filter);
+  }
+  return s;
+}
+
+/** Restores what hashState wrote (from a shared link): re-runs the demo, then the selection and list. */
+export async function restore(s) {
+  if (!s || typeof s !== 'object') return;
+  if (['month', 'week', 'day'].includes(s.period)) $('#health-period-select').value = s.period;
+  if (typeof s.community === 'string') state.selected = s.community;
+  if (typeof s.course === 'string') $('#target-course').value = s.course;
+  if (s.src === 'upload') return msg('This link’s view was made from an uploaded event log: upload the same file to see it.', false);
+  if (s.src !== 'demo') return;
+  await demo();
+  if (typeof s.segment === 'string') await targets({ segment: s.segment });
+  else if (Array.isArray(s.antecedent) && s.antecedent.every((a) => typeof a === 'string')) await targets({ antecedent: s.antecedent });
+  else if (typeof s.course === 'string' && s.course) await targets();
+  onState();
+}
+
+/** Wires the tab to `client` (the page's Worker client); `onChange()` is called when the hash state changes. */
+export function init(client, { onChange } = {}) {
   cw = client;
+  if (onChange) onState = onChange;
   window.__marketer.communities = {};
-  $('#communities-demo').addEventListener('click', () => analyse(() => cw.generatePlatform({ seed: 42, learners: 3000, communities: 5, advocates: 3, decliningCommunity: true }), 'the demo platform'));
+  $('#communities-demo').addEventListener('click', demo);
   $('#communities-file').addEventListener('change', (e) => {
     const file = e.target.files[0];
-    if (file) analyse(() => cw.readEvents(file, { onBadRow: 'skip' }), file.name);
+    if (file) analyse(() => cw.readEvents(file, { onBadRow: 'skip' }), file.name, 'upload');
   });
   $('#health-period-select').addEventListener('change', async () => {
+    onState();
     if (!ds) return;
     try {
       state.health = await ds.communityHealth({ period: $('#health-period-select').value });

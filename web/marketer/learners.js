@@ -182,11 +182,57 @@ function renderChurn(ch) {
   return { bins, atRisk: risk };
 }
 
+// ───────────── Rule thresholds ─────────────
+
+// The fields are in percent (support, confidence) and plain (lift); the options are fractions.
+const THRESHOLDS = [
+  { name: 'minSupport', scale: 100, ok: (v) => v > 0 && v <= 100, msg: 'Min. support: a percentage of baskets above 0 and at most 100, e.g. 1.' },
+  { name: 'minConfidence', scale: 100, ok: (v) => v >= 0 && v <= 100, msg: 'Min. confidence: a percentage from 0 to 100, e.g. 20.' },
+  { name: 'minLift', scale: 1, ok: (v) => v >= 0 && v <= 1e12, msg: 'Min. lift: a number of at least 0, e.g. 1.2 (1 = no association).' },
+];
+export const RULE_DEFAULTS = { minSupport: 0.01, minConfidence: 0, minLift: 0 };
+
+/** The fields as rules() options: { options, problem (the first one's message), bad (field names) }. */
+function parseThresholds() {
+  const form = $('#rule-thresholds');
+  const options = {};
+  const bad = [];
+  for (const t of THRESHOLDS) {
+    const text = form.elements[t.name].value.trim();
+    const v = text === '' ? NaN : Number(text);
+    if (!(Number.isFinite(v) && t.ok(v))) bad.push(t.name);
+    options[t.name] = v / t.scale;
+  }
+  return { options, bad, problem: bad.length ? THRESHOLDS.find((t) => t.name === bad[0]).msg : '' };
+}
+/** The thresholds as options, or null after marking the bad fields and putting the message next to them. */
+function readThresholds() {
+  const { options, bad, problem } = parseThresholds();
+  for (const t of THRESHOLDS) $('#rule-thresholds').elements[t.name].setAttribute('aria-invalid', String(bad.includes(t.name)));
+  fieldMsg($('#rules-msg'), problem);
+  $('#rules').closest('.card').classList.toggle('invalid', !!problem);
+  return problem ? null : options;
+}
+function writeThresholds(o) {
+  const form = $('#rule-thresholds');
+  for (const t of THRESHOLDS) {
+    const v = o?.[t.name];
+    if (typeof v === 'number' && Number.isFinite(v) && t.ok(v * t.scale)) form.elements[t.name].value = String(Number((v * t.scale).toPrecision(12)));
+  }
+}
+
 // ───────────── The analysis run ─────────────
 
-export function setupLearners(cw, say) {
+/**
+ * Wires the tab to `cw` (the page's Worker client). `onChange()` is called when what the URL keeps
+ * changes; returns { hashState, restore } for app.js's URL hash.
+ */
+export function setupLearners(cw, say, { onChange = () => {} } = {}) {
   let current; // the dataset whose results are on screen (closed when replaced)
   let running = false;
+  let rulesAgain = false; // thresholds changed while something ran: re-run the rules after it
+  let src = null;         // 'demo' | 'upload' once something is shown
+  let rulesFor = '';      // the thresholds of the rules on screen (JSON), so an unchanged value re-runs nothing
   const bar = $('#learners-progress');
 
   function progress(analysis) {
@@ -198,11 +244,12 @@ export function setupLearners(cw, say) {
     };
   }
 
-  async function run(make, title) {
+  async function run(make, title, source) {
     const msg = $('#learners-msg');
     const k = Number($('#k').value);
     if (!Number.isInteger(k) || k < 1 || k > 20) return fieldMsg(msg, 'Segments: a whole number from 1 to 20.');
     const period = $('#cohort-period').value;
+    if (!readThresholds()) return fieldMsg(msg, 'Fix the rule thresholds first (next to “Courses that sell together”).');
     if (running) return fieldMsg(msg, 'An analysis is still running; wait for it to finish.', 'warning');
     running = true;
     fieldMsg(msg, '');
@@ -235,9 +282,21 @@ export function setupLearners(cw, say) {
       renderFunnel(funnel);
       shown.funnel = funnel.steps.map((s) => s.learners);
       done('#funnel');
-      const rules = await ds.rules({ minSupport: 0.01, maxSize: 3, onProgress: progress('rules') });
-      shown.rules = renderRules(rules).map((r) => ({ antecedent: r.antecedent, consequent: r.consequent, lift: r.lift }));
-      done('#rules');
+      const thresholds = readThresholds() ?? RULE_DEFAULTS;
+      try {
+        const rules = await ds.rules({ ...thresholds, maxSize: 3, onProgress: progress('rules') });
+        shown.rules = renderRules(rules).map((r) => ({ antecedent: r.antecedent, consequent: r.consequent, lift: r.lift }));
+        shown.ruleOptions = thresholds;
+        rulesFor = JSON.stringify(thresholds);
+        done('#rules');
+      } catch (e) {
+        // E.g. a support so low that the itemsets explode: the engine's message, next to the fields.
+        $('#rules tbody').replaceChildren();
+        $('#rules-note').textContent = '';
+        fieldMsg($('#rules-msg'), e.message);
+        shown.rules = { error: e.message };
+        rulesFor = '';
+      }
       const cohorts = await ds.cohorts({ period, byCommunity: false });
       renderCohorts(cohorts);
       shown.cohorts = { period, lastPeriodPartial: cohorts.lastPeriodPartial, rows: cohorts.cohorts.map((c) => [c.cohort, c.size, c.partialIndex]) };
@@ -258,8 +317,10 @@ export function setupLearners(cw, say) {
       bar.hidden = true;
       await current?.close();
       current = ds;
+      src = source;
       say(`${title}: ${int.format(seg.learners)} learners in ${seg.segments.length} segments.`);
       window.__marketer.learners = shown;
+      onChange();
     } catch (e) {
       bar.hidden = true;
       await ds?.close();
@@ -267,12 +328,72 @@ export function setupLearners(cw, say) {
       say('The event log could not be analysed.', true);
     } finally {
       running = false;
+      if (rulesAgain) rerunRules();
     }
   }
 
-  $('#gen-platform').addEventListener('click', () => run(() => cw.generatePlatform({ seed: 42, learners: 3000, communities: 5 }), 'the demo platform'));
+  // New thresholds: only the rules are recomputed, on the dataset on screen.
+  async function rerunRules() {
+    rulesAgain = false;
+    const thresholds = readThresholds();
+    if (!thresholds) return;
+    onChange();
+    if (!current) return;
+    if (running) { rulesAgain = true; return; }
+    if (JSON.stringify(thresholds) === rulesFor) return;
+    running = true;
+    const card = $('#rules').closest('.card');
+    card.classList.add('stale');
+    window.__marketer.progress = [];
+    try {
+      const rules = await current.rules({ ...thresholds, maxSize: 3, onProgress: progress('rules') });
+      const top = renderRules(rules).map((r) => ({ antecedent: r.antecedent, consequent: r.consequent, lift: r.lift }));
+      card.classList.remove('stale');
+      rulesFor = JSON.stringify(thresholds);
+      Object.assign(window.__marketer.learners ?? {}, { rules: top, ruleOptions: thresholds });
+    } catch (e) {
+      fieldMsg($('#rules-msg'), e.message); // the last rules stay, greyed
+      Object.assign(window.__marketer.learners ?? {}, { rules: { error: e.message }, ruleOptions: thresholds });
+    } finally {
+      bar.hidden = true;
+      running = false;
+      window.__marketer.rulesRuns = (window.__marketer.rulesRuns ?? 0) + 1;
+      if (rulesAgain) rerunRules();
+    }
+  }
+
+  const demo = () => run(() => cw.generatePlatform({ seed: 42, learners: 3000, communities: 5 }), 'the demo platform', 'demo');
+  $('#gen-platform').addEventListener('click', demo);
   $('#events-file').addEventListener('change', (e) => {
     const file = e.target.files[0];
-    if (file) run((onProgress) => cw.readEvents(file, { onBadRow: 'skip', onProgress: (p) => onProgress({ stage: 'reading', fraction: p.totalBytes ? p.bytesRead / p.totalBytes : 0 }) }), file.name);
+    if (file) run((onProgress) => cw.readEvents(file, { onBadRow: 'skip', onProgress: (p) => onProgress({ stage: 'reading', fraction: p.totalBytes ? p.bytesRead / p.totalBytes : 0 }) }), file.name, 'upload');
   });
+  const form = $('#rule-thresholds');
+  form.addEventListener('input', () => readThresholds()); // inline validation while typing
+  form.addEventListener('change', rerunRules);             // a committed value (Enter, leaving the field)
+  form.addEventListener('submit', (e) => { e.preventDefault(); rerunRules(); });
+  for (const id of ['#k', '#cohort-period']) $(id).addEventListener('change', () => onChange());
+
+  return {
+    /** The tab's part of the URL hash: the source (only the demo can be restored), k, cohort period, rule thresholds. */
+    hashState() {
+      const s = {};
+      if (src) s.src = src;
+      const k = Number($('#k').value);
+      if (Number.isInteger(k) && k >= 1 && k <= 20 && k !== 4) s.k = k;
+      if ($('#cohort-period').value !== 'month') s.period = $('#cohort-period').value;
+      const t = parseThresholds();
+      if (!t.problem) for (const [n, v] of Object.entries(t.options)) if (v !== RULE_DEFAULTS[n]) s[n] = v;
+      return Object.keys(s).length ? s : null;
+    },
+    /** Restores what hashState wrote (from a shared link), re-running the demo when it was shown. */
+    async restore(s) {
+      if (!s || typeof s !== 'object') return;
+      if (Number.isInteger(s.k) && s.k >= 1 && s.k <= 20) $('#k').value = String(s.k);
+      if (s.period === 'week' || s.period === 'month') $('#cohort-period').value = s.period;
+      writeThresholds(s);
+      if (s.src === 'demo') await demo();
+      else if (s.src === 'upload') fieldMsg($('#learners-msg'), 'This link’s view was made from an uploaded event log: upload the same file to see it.', 'warning');
+    },
+  };
 }

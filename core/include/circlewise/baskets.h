@@ -10,6 +10,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "circlewise/event_log.h"
+#include "circlewise/progress.h"
 
 namespace circlewise {
 
@@ -41,7 +42,8 @@ struct Baskets {
   size_t basket_size(size_t b) const { return offsets[b + 1] - offsets[b]; }
 };
 
-Baskets make_baskets(const EventLog& log, const BasketOptions& options);
+// Reports stage "baskets" through `progress` as it reads the log (it is most of rules()' time).
+Baskets make_baskets(const EventLog& log, const BasketOptions& options, const Progress& progress = {});
 
 // Baskets from explicit lists of item codes (each < item_space); repeated codes are kept once.
 // Throws InputError for a code outside [0, item_space).

@@ -16,7 +16,8 @@
 //     payers(p-1);
 //   - trend: change = value(p) - value(p-1); flagged "up"/"down" when the robust z-score of that
 //     change among the community's earlier changes, (change - median) / (1.4826 MAD), exceeds
-//     `trend_z` and at least `min_history` earlier changes exist. Partial periods are never flagged.
+//     `trend_z` and at least `min_history` earlier changes exist. Partial periods are never flagged;
+//     changes involving one (for payingRatio/payingRetention, also the change after it) are not history.
 // Rates with a zero denominator are undefined (NaN in C++, null in JSON), never 0.
 #include <array>
 #include <cstdint>
