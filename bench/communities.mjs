@@ -15,7 +15,7 @@
 // the check is printed next to the times. Inputs: each side gets the log already parsed (circlewise
 // a Dataset, JS one object per row from papaparse with timestamps as numbers); the native CLI reads
 // the CSV itself, so its column includes parsing; `circlewise inspect` (reading alone) runs
-// interleaved with it and the difference estimates the analysis alone.
+// interleaved with it and the difference estimates the analysis alone (CPU time, see native()).
 //
 // Usage: node bench/communities.mjs [--events 100000,1000000] [--repeat 3] [--no-native] [--no-js]
 import { spawnSync } from 'node:child_process';
@@ -340,14 +340,15 @@ function best(fn) {
   }
   return { ms, r };
 }
-// The CLI reads the CSV before it analyses; `inspect` only reads it. Both run interleaved (so they
-// see the same machine load), at least 5 times each; the analysis alone ≈ best(analysis) − best(inspect).
+// The CLI reads the CSV before it analyses; `inspect` only reads it. Both run interleaved, at least
+// 5 times each, timed as CPU time (user + system, from bash's `time`): on this shared machine wall
+// time moves with other jobs' load, CPU time far less. The analysis alone ≈ best(analysis) − best(inspect).
 function native(args, file) {
   const run = (a) => {
-    const t0 = performance.now();
-    const p = spawnSync(CLI, a, { maxBuffer: 1 << 30 });
-    if (p.status !== 0) throw new Error(`circlewise ${a.join(' ')}: ${p.stderr}`);
-    return performance.now() - t0;
+    const p = spawnSync('bash', ['-c', 'TIMEFORMAT="%3U %3S"; { time "$0" "$@" > /dev/null; } 2>&1', CLI, ...a], { encoding: 'utf8' });
+    const [user, sys] = p.stdout.trim().split(/\s+/).slice(-2).map(Number);
+    if (p.status !== 0 || !Number.isFinite(user)) throw new Error(`circlewise ${a.join(' ')}: ${p.stdout} ${p.stderr}`);
+    return 1000 * (user + sys);
   };
   let total = Infinity, read = Infinity;
   for (let i = 0; i < Math.max(5, REPEAT); i++) {
@@ -383,7 +384,7 @@ for (const events of SIZES) {
     ['referrals()', () => ds.referrals(), () => jsReferrals(rows), ['referrals', file, '--json'], checks.referrals],
     ['inviteTargets()', () => ds.inviteTargets({ course: COURSE }), () => jsTargets(rows, COURSE), ['targets', file, '--course', COURSE, '--json'], checks.targets],
   ];
-  console.log('| analysis | circlewise WASM | native CLI (incl. reading the CSV) | native, analysis ≈ | WASM / native | plain JS | JS / WASM | JS answer = circlewise |');
+  console.log('| analysis | circlewise WASM | native CLI, CPU time incl. reading the CSV | native analysis ≈ | WASM / native | plain JS | JS / WASM | JS answer = circlewise |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   for (const [name, wasmFn, jsFn, cliArgs, check] of cases) {
     const w = best(wasmFn);
