@@ -8,9 +8,11 @@
 #include <numeric>
 #include <sstream>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/timestamp.h"
 #include "json_text.h"
+#include "radix_sort.h"
 
 namespace circlewise {
 namespace {
@@ -37,21 +39,6 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
-// LSD radix sort of 64-bit keys, 16 bits per pass: std::sort's comparator is not inlined in the
-// size-optimised WASM build, which made sorting millions of keys the slowest part of this analysis.
-void radix_sort(std::vector<uint64_t>& v) {
-  std::vector<uint64_t> tmp(v.size());
-  std::vector<size_t> count(65537);
-  for (int shift = 0; shift < 64; shift += 16) {
-    std::fill(count.begin(), count.end(), 0);
-    for (uint64_t x : v) ++count[((x >> shift) & 0xFFFF) + 1];
-    if (count[1] == v.size() && shift > 0) continue;  // every key has zeros here
-    for (size_t b = 1; b < count.size(); ++b) count[b] += count[b - 1];
-    for (uint64_t x : v) tmp[count[(x >> shift) & 0xFFFF]++] = x;
-    v.swap(tmp);
-  }
-}
-
 // Per (community, learner): the state of the membership while events are replayed in time order.
 struct Membership {
   bool member = false;
@@ -61,6 +48,7 @@ struct Membership {
 
 }  // namespace
 
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
 HealthMetric health_metric_from_name(std::string_view name, std::string_view option) {
   for (int m = 0; m < kHealthMetricCount; ++m)
     if (kHealthMetricNames[static_cast<size_t>(m)] == name) return static_cast<HealthMetric>(m);
@@ -69,6 +57,8 @@ HealthMetric health_metric_from_name(std::string_view name, std::string_view opt
   throw InputError("option \"" + std::string(option) + "\": unknown metric \"" + std::string(name) +
                    "\" (known: " + known + ")");
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 CommunityHealthResult community_health(const EventLog& log, const CommunityHealthOptions& o) {
   CommunityHealthResult r;
@@ -116,8 +106,7 @@ CommunityHealthResult community_health(const EventLog& log, const CommunityHealt
     std::vector<uint64_t> keys;
     for (size_t i = 0; i < log.size(); ++i)
       if (log.community[i] != kNone) keys.push_back(static_cast<uint64_t>(log.community[i]) * nu + static_cast<uint64_t>(log.user[i]));
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    radix_sort_unique(keys);
     states.reserve(keys.size());
     for (auto k : keys) states.push_back({k, Membership{}});
   }
@@ -188,14 +177,10 @@ CommunityHealthResult community_health(const EventLog& log, const CommunityHealt
     Acc& a = acc[key / nu];
     count_member(a, m, m.start_period, r.last_period);
   }
-  const auto uniq = [](std::vector<uint64_t>& v) {
-    radix_sort(v);
-    v.erase(std::unique(v.begin(), v.end()), v.end());
-  };
-  uniq(active);
-  uniq(sharing);
-  uniq(paying);
-  uniq(active_days);
+  radix_sort_unique(active);
+  radix_sort_unique(sharing);
+  radix_sort_unique(paying);
+  radix_sort_unique(active_days);
   // Distinct learners per (community, period).
   const auto per_period = [&](const std::vector<uint64_t>& v) {
     std::vector<std::vector<int64_t>> n(nc, std::vector<int64_t>(S, 0));
@@ -337,6 +322,9 @@ CommunityHealthResult community_health(const EventLog& log, const CommunityHealt
   return r;
 }
 
+// Option parsing and text output: once per call, optimised for size in the WASM build.
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 CommunityHealthOptions community_health_options_from_json(const nlohmann::json& j) {
   CommunityHealthOptions o;
   if (j.is_null()) return o;
@@ -455,5 +443,7 @@ std::string to_text(const CommunityHealthResult& r) {
   for (const auto& w : r.warnings) o << "warning: " << w << "\n";
   return o.str();
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

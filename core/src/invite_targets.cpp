@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/learner_features.h"
 #include "circlewise/random.h"
@@ -372,6 +373,9 @@ InviteTargetResult invite_targets(const EventLog& log, const InviteTargetOptions
   return r;
 }
 
+// Option parsing and text output: once per call, optimised for size in the WASM build.
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 InviteTargetOptions invite_target_options_from_json(const nlohmann::json& j) {
   InviteTargetOptions o;
   if (!j.is_object()) throw InputError("target options must be an object naming at least \"course\" or \"courses\"");
@@ -533,5 +537,7 @@ std::string to_csv(const InviteTargetResult& r) {
   }
   return o;
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

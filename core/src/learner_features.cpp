@@ -4,10 +4,12 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/money.h"
 #include "circlewise/random.h"
 #include "circlewise/timestamp.h"
+#include "radix_sort.h"
 
 namespace circlewise {
 
@@ -16,10 +18,6 @@ constexpr int64_t kMsPerDay = 86400000;
 
 uint64_t pair_key(int32_t a, int64_t b) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(a)) << 32) | static_cast<uint32_t>(b);
-}
-void sort_unique(std::vector<uint64_t>& v) {
-  std::sort(v.begin(), v.end());
-  v.erase(std::unique(v.begin(), v.end()), v.end());
 }
 }  // namespace
 
@@ -135,13 +133,13 @@ LearnerFeatures learner_features(const EventLog& log, const LearnerFeatureOption
     row[kShares] = shares[r];
   }
   progress.at("learner features", 0.6);
-  sort_unique(days);
+  radix_sort_unique(days);
   progress.at("learner features", 0.8);
-  for (uint64_t k : days) f.raw(static_cast<Eigen::Index>(k >> 32), kActiveDays) += 1;
-  sort_unique(enrolled);
-  sort_unique(completed);
-  std::vector<double> done(m, 0);
-  for (uint64_t k : enrolled) f.raw(static_cast<Eigen::Index>(k >> 32), kCoursesEnrolled) += 1;
+  std::vector<double> active_days(m, 0), courses(m, 0), done(m, 0);
+  for (uint64_t k : days) active_days[k >> 32] += 1;
+  radix_sort_unique(enrolled);
+  radix_sort_unique(completed);
+  for (uint64_t k : enrolled) courses[k >> 32] += 1;
   {
     // Completed courses count only when they were also enrolled, so the rate stays within [0, 1].
     std::vector<uint64_t> both;
@@ -150,14 +148,16 @@ LearnerFeatures learner_features(const EventLog& log, const LearnerFeatureOption
     for (uint64_t k : both) done[k >> 32] += 1;
   }
   for (size_t r = 0; r < m; ++r) {
-    const double e = f.raw(static_cast<Eigen::Index>(r), kCoursesEnrolled);
-    f.raw(static_cast<Eigen::Index>(r), kCompletionRate) = e > 0 ? done[r] / e : 0.0;
+    auto row = f.raw.row(static_cast<Eigen::Index>(r));
+    row[kActiveDays] = active_days[r];
+    row[kCoursesEnrolled] = courses[r];
+    row[kCompletionRate] = courses[r] > 0 ? done[r] / courses[r] : 0.0;
   }
 
   // Main community: the one on most of the learner's events (sorted pairs, so runs are contiguous).
   f.community.assign(m, kNone);
   progress.at("learner features", 0.9);
-  std::sort(memberships.begin(), memberships.end());
+  radix_sort(memberships);
   std::vector<size_t> best(m, 0);
   for (size_t i = 0; i < memberships.size();) {
     size_t j = i;
@@ -199,6 +199,9 @@ StandardizedFeatures standardize(const LearnerFeatures& f, const std::vector<Lea
   return s;
 }
 
+// Option parsing and JSON: once per call, optimised for size in the WASM build.
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 LearnerFeature feature_from_name(std::string_view name, std::string_view option) {
   for (int i = 0; i < kLearnerFeatureCount; ++i)
     if (kLearnerFeatureNames[i] == name) return static_cast<LearnerFeature>(i);
@@ -228,5 +231,7 @@ nlohmann::json to_json(const StandardizedColumn& c) {
           {"sd", c.sd},
           {"constant", c.constant}};
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

@@ -8,8 +8,10 @@
 #include <numeric>
 #include <sstream>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "json_text.h"
+#include "radix_sort.h"
 
 namespace circlewise {
 namespace {
@@ -55,13 +57,16 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   std::vector<double> revenue(nu, 0.0);
   // Per (community or nc for "none", period), densely: shares, active learners, accepted referrals.
   struct Acc {
-    uint64_t shares = 0, accepted = 0, converted = 0;
-    std::vector<int32_t> active;
+    uint64_t shares = 0, accepted = 0, converted = 0, active = 0;
     std::vector<double> cycle_days;
   };
   std::vector<Acc> acc((nc + 1) * S);
   const auto comm_index = [&](int32_t c) { return c == kNone ? nc : static_cast<size_t>(c); };
-  const auto cell = [&](int32_t c, int64_t p) -> Acc& { return acc[comm_index(c) * S + static_cast<size_t>(p - first_period)]; };
+  const auto cell_index = [&](int32_t c, int64_t p) { return comm_index(c) * S + static_cast<size_t>(p - first_period); };
+  const auto cell = [&](int32_t c, int64_t p) -> Acc& { return acc[cell_index(c, p)]; };
+  // (cell, learner) of every engagement event, packed so that one radix sort counts distinct active learners.
+  std::vector<uint64_t> active;
+  active.reserve(order.size());
   for (size_t i : order) {
     const auto u = static_cast<size_t>(log.user[i]);
     const int32_t e = log.event[i];
@@ -78,7 +83,8 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
     }
     const int64_t p = period_of(log.ts_ms[i], o.period);
     if (e == share) ++cell(log.community[i], p).shares;
-    if (e != join && e != leave && e != refund) cell(log.community[i], p).active.push_back(log.user[i]);
+    if (e != join && e != leave && e != refund)
+      active.push_back((static_cast<uint64_t>(cell_index(log.community[i], p)) << 32) | static_cast<uint32_t>(log.user[i]));
     const int32_t rf = log.referrer[i];
     if (rf == kNone) continue;
     if (static_cast<size_t>(rf) == u) {
@@ -94,6 +100,8 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
     }
   }
   r.self_referrals = static_cast<uint64_t>(std::count(self.begin(), self.end(), 1));
+  radix_sort_unique(active);
+  for (uint64_t k : active) ++acc[static_cast<size_t>(k >> 32)].active;
 
   // Parent links: a learner, kUnknownReferrer, or kNone.
   std::vector<int32_t> parent(nu, kNone);
@@ -229,14 +237,13 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   }
   for (size_t k = 0; k < acc.size(); ++k) {
     Acc& a = acc[k];
-    if (a.shares == 0 && a.accepted == 0 && a.active.empty()) continue;
-    std::sort(a.active.begin(), a.active.end());
+    if (a.shares == 0 && a.accepted == 0 && a.active == 0) continue;
     ReferralPeriod rp;
     rp.period = first_period + static_cast<int64_t>(k % S);
     rp.invites_sent = a.shares;
     rp.accepted = a.accepted;
     rp.converted = a.converted;
-    rp.active = static_cast<uint64_t>(std::unique(a.active.begin(), a.active.end()) - a.active.begin());
+    rp.active = a.active;
     rp.invites_per_active = ratio(static_cast<double>(rp.invites_sent), static_cast<double>(rp.active));
     rp.acceptance = ratio(static_cast<double>(rp.accepted), static_cast<double>(rp.invites_sent));
     rp.k_factor = ratio(static_cast<double>(rp.accepted), static_cast<double>(rp.active));
@@ -274,6 +281,9 @@ ReferralResult referrals(const EventLog& log, const ReferralOptions& o) {
   for (size_t u = 0; u < nu; ++u) r.referrer_of[u] = parent[u];
   return r;
 }
+
+// Option parsing and text output: once per call, optimised for size in the WASM build.
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
 
 ReferralOptions referral_options_from_json(const nlohmann::json& j) {
   ReferralOptions o;
@@ -382,5 +392,7 @@ std::string to_text(const ReferralResult& r) {
   }
   return o.str();
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "circlewise/code_size.h"
 #include "circlewise/error.h"
 #include "circlewise/money.h"
 #include "circlewise/timestamp.h"
@@ -78,6 +79,9 @@ RfmScores rfm_scores(const LearnerFeatures& f) {
   return s;
 }
 
+// Option parsing and text output: once per call, optimised for size in the WASM build.
+CIRCLEWISE_SIZE_OPTIMISED_BEGIN
+
 LearnerFeatureOptions rfm_options_from_json(const nlohmann::json& j) {
   LearnerFeatureOptions o;
   if (j.is_null()) return o;
@@ -135,5 +139,7 @@ nlohmann::json to_json(const RfmScores& s, const LearnerFeatures& f) {
           {"bands", bands},
           {"segments", segs}};
 }
+
+CIRCLEWISE_SIZE_OPTIMISED_END
 
 }  // namespace circlewise

@@ -153,3 +153,32 @@ TEST(LearnerFeatures, OptionErrorsNameTheOption) {
     EXPECT_NE(std::string(e.what()).find("monetary"), std::string::npos) << e.what();
   }
 }
+
+// The features are sums over events, so the order of the log's rows must not matter (the keys are
+// radix-sorted, not read in file order): the same log reversed gives the same rows, in the order of
+// each learner's first event.
+TEST(LearnerFeatures, RowOrderOfTheLogDoesNotChangeAnyFeature) {
+  EventLog log = read_events(kTinyLog);
+  std::string text = kTinyLog;
+  const size_t header = text.find('\n') + 1;
+  std::vector<std::string> lines;
+  for (size_t p = header; p < text.size();) {
+    const size_t e = text.find('\n', p);
+    lines.push_back(text.substr(p, e - p + 1));
+    p = e + 1;
+  }
+  std::string reversed = text.substr(0, header);
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) reversed += *it;
+  EventLog rev = read_events(reversed);
+  LearnerFeatures a = learner_features(log, {}), b = learner_features(rev, {});
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto name = log.users.name(a.user[i]);
+    size_t j = 0;
+    while (rev.users.name(b.user[j]) != name) ++j;
+    for (int c = 0; c < kLearnerFeatureCount; ++c)
+      EXPECT_EQ(at(a, i, static_cast<LearnerFeature>(c)), at(b, j, static_cast<LearnerFeature>(c))) << name << " " << c;
+    EXPECT_EQ(a.community[i] == kNone ? "" : log.communities.name(a.community[i]),
+              b.community[j] == kNone ? "" : rev.communities.name(b.community[j]));
+  }
+}
