@@ -6,31 +6,19 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { request } from 'node:http';
-import { startCollector, report, post, rebuild, getJson, BIN, CATALOGUE, TOKEN, tempDir } from './collector_harness.mjs';
+import {
+  startCollector, report, post, rebuild, getJson, rawRequest, BIN, CATALOGUE, TOKEN, tempDir,
+} from './collector_harness.mjs';
 
 const ORIGIN = 'http://courses.example';
 const MAX_BODY = 300000;
 let c;      // the collector most rows talk to (started below)
 let files;  // a temporary folder for the flag rows' files
 
-// Raw HTTP for what fetch will not send (bytes that are not UTF-8, a chunked body, a lying length).
-// A request refused before its body is read may see the connection closed after the response:
-// the response is what counts.
-function raw({ method = 'POST', path = '/v1/reports', headers = {}, body = '' }) {
-  return new Promise((resolve, reject) => {
-    let response = null;
-    const chunks = [];
-    const done = () => resolve({ ...response, json: JSON.parse(Buffer.concat(chunks).toString()) });
-    const req = request({ host: '127.0.0.1', port: c.port, method, path, headers, agent: false }, (res) => {
-      response = { status: res.statusCode, headers: res.headers };
-      res.on('data', (x) => chunks.push(x));
-      res.on('end', done);
-      res.on('error', done);
-    });
-    req.on('error', (e) => (response ? done() : reject(e)));
-    req.end(body);
-  });
+// Raw HTTP (rawRequest) for what fetch will not send: bytes that are not UTF-8, a chunked body, a lying length.
+async function raw(options) {
+  const r = await rawRequest(c.port, options);
+  return { ...r, json: JSON.parse(r.body) };
 }
 
 // A whole request refused with `status` and an {"error"} naming the problem.
