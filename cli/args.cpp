@@ -1,6 +1,8 @@
 #include "args.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <iostream>
 
 #include "circlewise/event_reader.h"
@@ -48,6 +50,16 @@ Args parse_args(int argc, char** argv, int from, const std::vector<std::string>&
     }
   }
   return a;
+}
+
+nlohmann::json flag_number_json(const Args& a, const std::string& name) {
+  const std::string v = a.get(name);
+  char* end = nullptr;
+  const double x = std::strtod(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !std::isfinite(x))
+    throw UsageError("--" + name + " takes a number, got \"" + v + "\"");
+  if (x == std::floor(x) && std::fabs(x) < 9007199254740992.0) return static_cast<int64_t>(x);
+  return x;
 }
 
 const std::vector<std::string>& read_flags() {

@@ -31,6 +31,12 @@ struct Args {
 // given as `--name value` or `--name=value`.
 Args parse_args(int argc, char** argv, int from, const std::vector<std::string>& switches);
 
+// The value of --name as JSON for an option reader, which then checks its range: a whole number
+// stays an integer ("--top 5" passes an integer check, "--limit 3.5" is refused there, not
+// truncated). UsageError `--name takes a number, got "v"` for anything that is not entirely a finite
+// number ("5x", "nan", "inf", ""), which std::stod would partly accept.
+nlohmann::json flag_number_json(const Args& a, const std::string& name);
+
 // Reads an event log named by the first positional argument ("-" = stdin), honouring the
 // shared reading flags --format, --delimiter, --skip-bad-rows and --column field=name.
 EventLog read_log_arg(const Args& a);

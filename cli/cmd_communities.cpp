@@ -14,12 +14,8 @@ int communities(int argc, char** argv) {
   nlohmann::json opts = nlohmann::json::object();
   if (a.has("period")) opts["period"] = a.get("period");
   if (a.has("rank-by")) opts["rankBy"] = a.get("rank-by");
-  try {
-    if (a.has("trend-z")) opts["trendZ"] = std::stod(a.get("trend-z"));
-    if (a.has("min-history")) opts["minHistory"] = std::stoll(a.get("min-history"));
-  } catch (const std::logic_error&) {
-    throw UsageError("--trend-z and --min-history take numbers");
-  }
+  if (a.has("trend-z")) opts["trendZ"] = flag_number_json(a, "trend-z");
+  if (a.has("min-history")) opts["minHistory"] = flag_number_json(a, "min-history");
   auto options = community_health_options_from_json(opts);
   EventLog log = read_log_arg(a);
   auto result = community_health(log, options);

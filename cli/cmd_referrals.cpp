@@ -14,13 +14,7 @@ int referrals(int argc, char** argv) {
   nlohmann::json opts = nlohmann::json::object();
   if (a.has("period")) opts["period"] = a.get("period");
   if (a.has("rank-by")) opts["rankBy"] = a.get("rank-by");
-  if (a.has("top")) {
-    try {
-      opts["top"] = std::stoll(a.get("top"));
-    } catch (const std::logic_error&) {
-      throw UsageError("--top takes a number");
-    }
-  }
+  if (a.has("top")) opts["top"] = flag_number_json(a, "top");
   auto options = referral_options_from_json(opts);
   EventLog log = read_log_arg(a);
   auto result = circlewise::referrals(log, options);

@@ -28,13 +28,9 @@ int targets(int argc, char** argv) {
   opts["courses"] = split(a.get("course"));
   if (a.has("segment")) opts["segment"] = a.get("segment");
   if (a.has("antecedent")) opts["antecedent"] = split(a.get("antecedent"));
-  try {
-    if (a.has("horizon-days")) opts["horizonDays"] = std::stod(a.get("horizon-days"));
-    if (a.has("limit")) opts["limit"] = std::stoll(a.get("limit"));
-    if (a.has("min-group")) opts["minGroup"] = std::stoll(a.get("min-group"));
-  } catch (const std::logic_error&) {
-    throw UsageError("--horizon-days, --limit and --min-group take numbers");
-  }
+  if (a.has("horizon-days")) opts["horizonDays"] = flag_number_json(a, "horizon-days");
+  if (a.has("limit")) opts["limit"] = flag_number_json(a, "limit");
+  if (a.has("min-group")) opts["minGroup"] = flag_number_json(a, "min-group");
   auto options = invite_target_options_from_json(opts);
   EventLog log = read_log_arg(a);
   auto result = invite_targets(log, options);

@@ -415,6 +415,13 @@ void CollectorService::routes() {
       log_line("info", "request", {{"method", req.method}, {"route", route}, {"status", res.status},
                                    {"ms", std::round(s * 1e4) / 10}});
   });
+  // httplib's default socket option is SO_REUSEPORT, with which a second collector started on the
+  // same port binds too and silently takes part of the connections (into its own store). Plain
+  // SO_REUSEADDR (restart without waiting for TIME_WAIT) makes that start fail: "cannot listen".
+  server_.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   server_.set_payload_max_length(config_.max_body);
   server_.set_keep_alive_max_count(100000);
   server_.set_tcp_nodelay(true);

@@ -156,6 +156,11 @@ OracleParams oracle_params(Mechanism m, uint64_t domain, double epsilon) {
   return oracle_params_from_ratio(m, domain, epsilon, ratio);
 }
 
+std::string epsilon_outside_range(double epsilon, double min, double max) {
+  if (epsilon >= min && epsilon <= max) return {};
+  return "epsilon " + fmt(epsilon) + " is outside the accepted range [" + fmt(min) + ", " + fmt(max) + "]";
+}
+
 double count_variance(const OracleParams& o, double n, double n_v) {
   return (n_v * o.p * (1 - o.p) + (n - n_v) * o.q * (1 - o.q)) / ((o.p - o.q) * (o.p - o.q));
 }

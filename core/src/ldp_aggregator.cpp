@@ -6,13 +6,10 @@
 #include <numeric>
 
 #include "circlewise/error.h"
-#include "circlewise/text.h"
 #include "circlewise/privacy_budget.h"
 
 namespace circlewise {
 namespace {
-
-std::string fmt(double x) { return format_general(x, 15); }
 
 // z with P(|Z| <= z) = confidence, by bisection on erfc (no table, no dependency).
 double two_sided_z(double confidence) {
@@ -100,11 +97,9 @@ bool LdpAggregator::add_counted(const LdpReport& r, std::string* reason) {
   } else if (r.items != options_.items) {
     why = "catalogue size " + std::to_string(r.items) + " does not match the aggregator's " +
           std::to_string(options_.items);
-  } else if (!(r.epsilon >= options_.min_epsilon && r.epsilon <= options_.max_epsilon)) {
-    why = "epsilon " + fmt(r.epsilon) + " is outside the accepted range [" + fmt(options_.min_epsilon) + ", " +
-          fmt(options_.max_epsilon) + "]";
-  } else if (ids_.count(r.id)) {
-    why = "duplicate report id " + r.id + " (a replayed report)";
+  } else {
+    why = epsilon_outside_range(r.epsilon, options_.min_epsilon, options_.max_epsilon);
+    if (why.empty() && ids_.count(r.id)) why = "duplicate report id " + r.id + " (a replayed report)";
   }
   OracleParams params;
   if (why.empty()) {
@@ -138,9 +133,8 @@ bool LdpAggregator::add_counted(const LdpReport& r, std::string* reason) {
 
 void LdpAggregator::add_sums(const LdpGroupSums& s) {
   if (s.reports == 0) return;
-  if (!(s.epsilon >= options_.min_epsilon && s.epsilon <= options_.max_epsilon))
-    throw InputError("epsilon " + fmt(s.epsilon) + " is outside the accepted range [" + fmt(options_.min_epsilon) +
-                     ", " + fmt(options_.max_epsilon) + "]");
+  if (std::string why = epsilon_outside_range(s.epsilon, options_.min_epsilon, options_.max_epsilon); !why.empty())
+    throw InputError(why);
   const OracleParams params = oracle_params(s.mechanism, domain(), s.epsilon);
   Group& g = groups_[{static_cast<int>(s.mechanism), s.epsilon}];
   if (g.n == 0) g.params = params;

@@ -127,6 +127,9 @@ std::vector<HistoryEntry> history_from_lines(std::string_view text) {
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
     if (l.empty()) continue;
+    // Ids reach JSON (the answer lists unknown ones): bytes that are not UTF-8 are refused here,
+    // as in every other text input, rather than breaking the answer's serialisation.
+    if (!is_valid_utf8(l)) throw InputError("history line " + std::to_string(line) + " is not valid UTF-8 text");
     size_t tab = l.find('\t');
     if (tab == std::string_view::npos) {
       h.push_back({std::string(l), "enroll"});

@@ -4,14 +4,8 @@
 #include <unordered_set>
 
 #include "circlewise/error.h"
-#include "circlewise/text.h"
 
 namespace circlewise {
-namespace {
-
-std::string fmt(double x) { return format_general(x, 15); }
-
-}  // namespace
 
 std::string_view rejection_code(ReportRejection r) {
   switch (r) {
@@ -58,10 +52,9 @@ std::vector<CheckedReport> parse_report_batch(std::string_view body, const Repor
       c.rejection = ReportRejection::kWrongCatalogue;
       c.reason = "catalogue size " + std::to_string(r.items) + " does not match the collector's " +
                  std::to_string(rules.items);
-    } else if (!(r.epsilon >= rules.min_epsilon && r.epsilon <= rules.max_epsilon)) {
+    } else if (std::string why = epsilon_outside_range(r.epsilon, rules.min_epsilon, rules.max_epsilon); !why.empty()) {
       c.rejection = ReportRejection::kEpsilonOutOfRange;
-      c.reason = "epsilon " + fmt(r.epsilon) + " is outside the accepted range [" + fmt(rules.min_epsilon) + ", " +
-                 fmt(rules.max_epsilon) + "]";
+      c.reason = std::move(why);
     } else if (!ids.insert(r.id).second) {
       c.rejection = ReportRejection::kDuplicateInBatch;
       c.reason = "report id " + r.id + " appears twice in the batch";

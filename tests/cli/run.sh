@@ -46,7 +46,9 @@ bad() {
   local err code
   err=$("$cli" "$@" 2>&1 >/dev/null); code=$?
   check "bad input: $name (exit $want: $msg)" "$([ $code -eq "$want" ] && grep -qF -- "$msg" <<<"$err"; echo $?)"
+  bad_commands+=" $1"
 }
+bad_commands=""
 "$cli" model build "$dir/events.csv" -o "$dir/m.json" --binary "$dir/m.cwm" >/dev/null
 python3 -c 'import sys; b=bytearray(open(sys.argv[1],"rb").read()); b[4]=2; open(sys.argv[2],"wb").write(b)' "$dir/m.cwm" "$dir/m2.cwm"
 head -c 100 "$dir/m.cwm" > "$dir/m_cut.cwm"
@@ -113,6 +115,26 @@ err=$("$cli" targets "$dir/comm.csv" --course nope 2>&1 >/dev/null); code=$?
 check "targets with an unknown course exits 1 and names it" "$([ $code -eq 1 ] && grep -q 'course "nope" never occurs' <<<"$err"; echo $?)"
 "$cli" targets "$dir/comm.csv" >/dev/null 2>&1
 check "targets without --course exits 2" "$([ $? -eq 2 ]; echo $?)"
+
+printf 'user_id,item_id,event,ts\n' > "$dir/header_only.csv"
+bad "communities bad period" 1 'option "period" must be "day", "week" or "month"' -- communities "$dir/comm.csv" --period year
+bad "communities unknown metric" 1 'option "rankBy": unknown metric "nope" (known: members' -- communities "$dir/comm.csv" --rank-by nope
+bad "communities not a number" 2 '--trend-z takes a number, got "2abc"' -- communities "$dir/comm.csv" --trend-z 2abc
+bad "communities fractional count" 1 'option "minHistory" must be an integer between 2 and 1000' -- communities "$dir/comm.csv" --min-history 2.5
+bad "referrals not a number" 2 '--top takes a number, got "5x"' -- referrals "$dir/comm.csv" --top 5x
+bad "referrals unknown ranking" 1 'option "rankBy" must be "members" or "revenue"' -- referrals "$dir/comm.csv" --rank-by x
+bad "targets no course" 2 'targets needs --course ID' -- targets "$dir/comm.csv"
+bad "targets unknown course" 1 'course "nope" never occurs' -- targets "$dir/comm.csv" --course nope
+bad "targets empty log" 1 'the event log is empty: there are no learners to invite' -- targets "$dir/header_only.csv" --course a
+bad "targets fractional limit" 1 'option "limit" must be an integer between 0 (all) and 10000000' -- targets "$dir/comm.csv" --course course-002 --limit 3.5
+bad "targets infinite horizon" 2 '--horizon-days takes a number, got "inf"' -- targets "$dir/comm.csv" --course course-002 --horizon-days inf
+
+# Every command of --help has a row in the CLI table of docs/bad-input.md and a bad-input check here.
+docs=$(cd "$(dirname "$0")/../.." && pwd)/docs/bad-input.md
+help_commands=$(grep -o '^  circlewise [a-z]*' "$dir/help.txt" | awk '{print $2}' | sort -u)
+doc_commands=$(awk '/^### CLI/{on=1; next} /^##/{on=0} on' "$docs" | grep -o '^| `[a-z]*` |' | tr -d '|` ' | sort -u)
+check "bad input: the CLI table lists every command of --help" "$([ -n "$help_commands" ] && [ "$help_commands" = "$doc_commands" ]; echo $?)"
+check "bad input: every command has a bad-input check" "$([ "$help_commands" = "$(tr ' ' '\n' <<<"$bad_commands" | grep . | sort -u)" ]; echo $?)"
 
 # Native and WASM give the same answers, bit for bit (the WASM module is built by scripts/build.sh).
 "$cli" communities "$dir/comm.csv" --json > "$dir/h.json"

@@ -6,30 +6,11 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'node:http';
 import {
-  startCollector, report, post, rebuild, getJson, metrics, cw, ITEMS, TOKEN, PG_URL, freshPgDatabase, tempDir,
+  startCollector, report, post, rebuild, getJson, metrics, cw, ITEMS, TOKEN, PG_URL, freshPgDatabase, tempDir, rawRequest,
 } from './collector_harness.mjs';
 
 const backends = [['sqlite', () => ({})]];
 if (PG_URL) backends.push(['postgresql', () => ({ db: freshPgDatabase() })]);
-
-// Raw HTTP for what fetch refuses to send (a lying Content-Length, bytes that are not UTF-8, a chunked
-// body). A request refused before its body is read leaves the rest of the body on the connection, which
-// the client may then report as an error after the response: the response is what counts.
-function rawRequest(port, { method = 'POST', path = '/v1/reports', headers = {}, body = '' }) {
-  return new Promise((resolve, reject) => {
-    let response = null;
-    const chunks = [];
-    const done = () => resolve({ ...response, body: Buffer.concat(chunks).toString() });
-    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
-      response = { status: res.statusCode, headers: res.headers };
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', done);
-      res.on('error', done);
-    });
-    req.on('error', (e) => (response ? done() : reject(e)));
-    req.end(body);
-  });
-}
 
 for (const [name, storage] of backends) {
   describe(`collector on ${name}`, () => {

@@ -1,6 +1,7 @@
 // Starts the real circlewise-collector binary on a random loopback port for the integration tests,
 // and makes real LDP reports with the JS API (the same code the learner's browser runs).
 import { spawn, execFileSync } from 'node:child_process';
+import { request } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -115,4 +116,23 @@ export async function metrics(url) {
     values[line.slice(0, at)] = Number(line.slice(at + 1));
   }
   return { text, values };
+}
+
+// Raw HTTP for what fetch refuses to send (a lying Content-Length, bytes that are not UTF-8, a chunked
+// body). A request refused before its body is read leaves the rest of the body on the connection, which
+// the client may then report as an error after the response: the response is what counts.
+export function rawRequest(port, { method = 'POST', path = '/v1/reports', headers = {}, body = '' }) {
+  return new Promise((resolve, reject) => {
+    let response = null;
+    const chunks = [];
+    const done = () => resolve({ ...response, body: Buffer.concat(chunks).toString() });
+    const req = request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
+      response = { status: res.statusCode, headers: res.headers };
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', done);
+      res.on('error', done);
+    });
+    req.on('error', (e) => (response ? done() : reject(e)));
+    req.end(body);
+  });
 }

@@ -33,7 +33,7 @@ inline void run_json_options_case(const uint8_t* data, size_t size) {
   nlohmann::json j;
   if (!circlewise_fuzz::parse_json(circlewise_fuzz::as_text(data + 1, size - 1), j)) return;
   circlewise_fuzz::expect_result_or_input_error([&] {
-    switch (data[0] % 33) {
+    switch (data[0] % 34) {
       case 0: (void)sample_size_options_from_json(j); break;
       case 1: (void)analyze_options_from_json(j); break;
       case 2: (void)ratio_options_from_json(j); break;
@@ -67,6 +67,7 @@ inline void run_json_options_case(const uint8_t* data, size_t size) {
       case 30: (void)community_health_options_from_json(j); break;
       case 31: (void)referral_options_from_json(j); break;
       case 32: (void)invite_target_options_from_json(j); break;
+      case 33: (void)model_catalogue_from_json(j); break;  // the collector's --catalogue, buildModelFromReports
     }
   });
 }

@@ -22,7 +22,10 @@ inline void run_ldp_reports_case(const uint8_t* data, size_t size) {
   FrequencyEstimates e = agg.estimate();
   for (Eigen::Index i = 0; i < e.count.size(); ++i)
     if (!std::isfinite(e.count[i]) || !std::isfinite(e.variance[i]) || e.variance[i] < 0) __builtin_trap();
-  (void)to_json(e, o.kind, o.items).dump();
+  // JSON of the first and last values only: serialising all of a pair domain (up to 528 rows) cost
+  // more than everything else per input under ASan (7x fewer executions) and covers nothing more.
+  const uint64_t d = agg.domain();
+  (void)to_json(agg.estimate({0, d / 2, d - 1}), o.kind, o.items).dump();
   // Each line on its own: a report that parses must survive its own round trip.
   size_t start = 0;
   while (start <= text.size()) {

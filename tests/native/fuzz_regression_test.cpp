@@ -15,6 +15,7 @@
 #include "../fuzz/marketing_history_harness.h"
 #include "../fuzz/privacy_state_harness.h"
 #include "../fuzz/purchase_summary_harness.h"
+#include "../fuzz/recommend_history_harness.h"
 
 namespace fs = std::filesystem;
 namespace {
@@ -44,6 +45,7 @@ TEST(FuzzRegressions, EventReaderCrashInputsNowEndInALogOrAnInputError) {
 }
 TEST(FuzzRegressions, ItemModel) { EXPECT_GT(replay("item_model", run_item_model_case), 0u); }
 TEST(FuzzRegressions, LdpReports) { EXPECT_GT(replay("ldp_reports", run_ldp_reports_case), 0u); }
+TEST(FuzzRegressions, RecommendHistory) { EXPECT_GT(replay("recommend_history", run_recommend_history_case), 0u); }
 TEST(FuzzRegressions, PrivacyState) { EXPECT_GT(replay("privacy_state", run_privacy_state_case), 0u); }
 TEST(FuzzRegressions, MarketingHistory) { EXPECT_GT(replay("marketing_history", run_marketing_history_case), 0u); }
 TEST(FuzzRegressions, PurchaseSummary) { EXPECT_GT(replay("purchase_summary", run_purchase_summary_case), 0u); }

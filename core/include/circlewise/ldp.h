@@ -68,6 +68,9 @@ struct OracleParams {
 // Throws InputError for a domain outside [2, kMaxDomain] (OUE: [2, kMaxOueDomain]) or epsilon
 // outside [kMinEpsilon, kMaxEpsilon].
 OracleParams oracle_params(Mechanism m, uint64_t domain, double epsilon);
+// Why a receiver that accepts epsilons in [min, max] (the aggregator, the collector) refuses a
+// report's epsilon; empty when it is inside (NaN never is). One check and one wording for all.
+std::string epsilon_outside_range(double epsilon, double min, double max);
 // The same with e^epsilon given directly as A / 2^32 (and, for OLH, g). Only for tests that must
 // build a deliberately mis-calibrated mechanism; real reports use oracle_params.
 OracleParams oracle_params_from_ratio(Mechanism m, uint64_t domain, double epsilon, uint64_t ratio,
