@@ -16,6 +16,9 @@ let cw;
 before(async () => { browser = await openBrowser(); cw = await load(); });
 after(async () => { await browser?.close(); });
 
+const num2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const pct = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const ready = (page) => page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
 const cells = (page, sel) => page.$$eval(`${sel} tr`, (trs) => trs.slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
 
@@ -175,5 +178,117 @@ test('Budget tab: curve shape and adstock choice; each shape\'s R² and MAPE equ
   assert.match(await page.textContent('#model-msg'), /Adstock decay must be a number from 0 to 0\.95/);
   assert.deepEqual(await page.evaluate(() => window.__marketer.state.fitOptions.adstock), 0.3);
   await browser.screenshot(page, 'marketer-models');
+  assert.deepEqual(browser.logs, []);
+});
+
+// The pooled first-purchase retention and ARPU computed from the raw events (the test's own route).
+function cohortByHand(csv) {
+  const lines = csv.trim().split('\n');
+  const h = lines[0].split(',');
+  const [U, E, T, A] = ['user_id', 'event', 'ts', 'amount'].map((c) => h.indexOf(c));
+  const month = (ts) => Number(ts.slice(0, 4)) * 12 + Number(ts.slice(5, 7)) - 1;
+  const months = new Map(); // learner → Set of purchase months
+  let revenue = 0;
+  let last = -Infinity;
+  for (const l of lines.slice(1)) {
+    const f = l.split(',');
+    last = Math.max(last, month(f[T]));
+    if (f[E] !== 'purchase') continue;
+    revenue += Number(f[A]) || 0;
+    if (!months.has(f[U])) months.set(f[U], new Set());
+    months.get(f[U]).add(month(f[T]));
+  }
+  // The last month holds the last event and is still running (the API says so too: lastPeriodPartial).
+  const curve = [];
+  for (let t = 0; ; t++) {
+    let size = 0;
+    let active = 0;
+    for (const set of months.values()) {
+      const first = Math.min(...set);
+      if (first + t >= last) continue; // not lived through completely
+      size++;
+      if (set.has(first + t)) active++;
+    }
+    if (!size) break;
+    curve.push(active / size);
+  }
+  let learnerMonths = 0;
+  for (const set of months.values()) learnerMonths += set.size;
+  return { curve, arpu: revenue / learnerMonths, payers: months.size };
+}
+
+test('LTV tab: cohort LTV from the event log equals cw.ltv on the retention and ARPU counted from the raw events; Learners tab\'s log; inline errors; URL', async () => {
+  const page = await browser.page('/web/marketer/');
+  await ready(page);
+  await page.click('#tab-ltv');
+  // Nothing loaded in the Learners tab yet: said next to the buttons.
+  await page.click('#cohort-ltv-learners');
+  assert.match(await page.textContent('#cohort-ltv-msg'), /The Learners tab has no event log yet/);
+
+  await page.click('#cohort-ltv-demo');
+  await page.waitForFunction(() => window.__marketer.cohortLtv?.result, null, { timeout: 60000 });
+  const ds = cw.generatePlatform({ seed: 42, learners: 3000, communities: 5 });
+  const hand = cohortByHand(ds.toCSV());
+  assert.equal(ds.cohorts({ period: 'month' }).lastPeriodPartial, true);
+  const shown = await page.evaluate(() => window.__marketer.cohortLtv);
+  assert.equal(shown.period, 'month');
+  assert.equal(shown.curve.length, hand.curve.length);
+  shown.curve.forEach((p, t) => assert.ok(Math.abs(p.retention - hand.curve[t]) < 1e-12, `retention at ${t}`));
+  assert.ok(Math.abs(shown.options.arpu - hand.arpu) < 1e-9 * hand.arpu);
+  const expected = cw.ltv({ retention: hand.curve, arpu: hand.arpu, margin: 0.8, discountRate: 0.01, cac: 60, horizon: 36 });
+  assert.ok(Math.abs(shown.result.ltv - expected.ltv) < 1e-9 * expected.ltv);
+  assert.equal(await page.textContent('#cohort-ltv-kpis [data-kpi=ltv]'), num2.format(expected.ltv));
+  assert.equal(await page.textContent('#cohort-ltv-kpis [data-kpi=ratio]'), `${expected.ltvToCac.toFixed(2)}×`);
+  assert.equal(await page.textContent('#cohort-ltv-kpis [data-kpi=arpu]'), num2.format(hand.arpu));
+  const retentionRow = await page.$$eval('#cohort-curve tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(retentionRow, hand.curve.slice(0, 13).map((r) => pct.format(r)));
+  assert.match(await page.textContent('#cohort-ltv-summary'), new RegExp(`${int.format(hand.payers)} paying learners`));
+
+  // The calculator's margin is shared: a bad one greys the cohort LTV and says why; a good one re-runs it.
+  await page.fill('#ltv-form [name=margin]', '1.5');
+  await page.waitForFunction(() => /Fix the calculator/.test(document.querySelector('#cohort-ltv-msg').textContent), null, { timeout: 30000 });
+  assert.equal(await page.textContent('#cohort-ltv-msg'), 'Fix the calculator’s fields first: Margin must be in (0, 1].');
+  assert.ok(await page.$eval('#cohort-ltv', (e) => e.classList.contains('stale')));
+  await page.fill('#ltv-form [name=margin]', '0.5');
+  await page.waitForFunction(() => window.__marketer.cohortLtv?.options?.margin === 0.5, null, { timeout: 30000 });
+  const half = cw.ltv({ retention: hand.curve, arpu: hand.arpu, margin: 0.5, discountRate: 0.01, cac: 60, horizon: 36 });
+  assert.equal(await page.textContent('#cohort-ltv-kpis [data-kpi=ltv]'), num2.format(half.ltv));
+
+  // Weeks: the engine's weekly cohorts, pooled the same way.
+  await page.selectOption('#cohort-ltv-period', 'week');
+  await page.waitForFunction(() => window.__marketer.cohortLtv?.period === 'week', null, { timeout: 30000 });
+  const { pooledRetention } = await import('../../web/marketer/ltv_cohort.js');
+  const weekly = pooledRetention(ds.cohorts({ period: 'week', cohortBy: 'firstPurchase', activeEvents: ['purchase'], byCommunity: false }));
+  assert.deepEqual((await page.evaluate(() => window.__marketer.cohortLtv.curve)), weekly.curve);
+  assert.ok(weekly.curve.length > hand.curve.length);
+
+  // The URL keeps source and period: a fresh page shows the same cohort LTV.
+  const url = page.url();
+  assert.deepEqual(JSON.parse(decodeURIComponent(new URL(url).hash.slice(1))).cohortLtv, { src: 'demo', period: 'week' });
+  const again = await browser.page(url.slice(url.indexOf('/web/')));
+  await ready(again);
+  await again.waitForFunction(() => window.__marketer.cohortLtv?.result, null, { timeout: 60000 });
+  assert.deepEqual(await again.evaluate(() => window.__marketer.cohortLtv.curve), weekly.curve);
+  await again.close();
+  await browser.screenshot(page, 'marketer-cohort-ltv');
+
+  // The Learners tab's log: the same demo platform there, then used here without reading it again.
+  await page.selectOption('#cohort-ltv-period', 'month');
+  await page.click('#tab-learners');
+  await page.click('#gen-platform');
+  await page.waitForFunction(() => window.__marketer.learners?.churn, null, { timeout: 120000 });
+  await page.click('#tab-ltv');
+  await page.click('#cohort-ltv-learners');
+  await page.waitForFunction(() => window.__marketer.cohortLtv?.source === 'learners' && window.__marketer.cohortLtv.period === 'month', null, { timeout: 60000 });
+  const fromLearners = await page.evaluate(() => window.__marketer.cohortLtv);
+  fromLearners.curve.forEach((p, t) => assert.ok(Math.abs(p.retention - hand.curve[t]) < 1e-12));
+  assert.match(await page.textContent('#cohort-ltv-summary'), /^From the demo platform:/);
+
+  // An upload without repeat purchases long enough for a curve: said next to the upload.
+  const short = 'user_id,item_id,event,ts,amount\nu1,c1,purchase,2025-01-03T00:00:00Z,10\nu2,c1,purchase,2025-01-05T00:00:00Z,20\n';
+  await page.setInputFiles('#cohort-ltv-file', { name: 'short.csv', mimeType: 'text/csv', buffer: Buffer.from(short) });
+  await page.waitForFunction(() => window.__marketer.cohortLtv?.error, null, { timeout: 30000 });
+  assert.match(await page.textContent('#cohort-ltv-msg'), /a retention curve needs at least two periods/);
+  ds.close();
   assert.deepEqual(browser.logs, []);
 });

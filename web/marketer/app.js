@@ -7,6 +7,7 @@ import { loadInWorker } from '../index.js';
 import { initPrivacyTab, privacyFormat } from './privacy.js';
 import { setupLearners } from './learners.js';
 import { setupRatio } from './ab_ratio.js';
+import { setupCohortLtv } from './ltv_cohort.js';
 import { readModelOptions, writeModelOptions, compareModels, modelFormat } from './models.js';
 import { init as initCommunities, hashState as communitiesHash, restore as restoreCommunities } from './communities.js';
 
@@ -42,6 +43,7 @@ let cw;
 let pendingRestore = null;
 let learnersTab = null; // { hashState, restore } of learners.js
 let ratioCard = null;   // { hashState, restore } of ab_ratio.js
+let cohortLtv = null;   // { hashState, restore, update } of ltv_cohort.js
 const status = $('#status');
 function say(text, isError = false) {
   status.textContent = text;
@@ -88,6 +90,8 @@ function writeHash() {
   if (learners) s.learners = learners;
   const ratio = ratioCard?.hashState();
   if (ratio) s.ratio = ratio;
+  const cohort = cohortLtv?.hashState();
+  if (cohort) s.cohortLtv = cohort;
   const communities = communitiesHash();
   if (communities) s.communities = communities;
   history.replaceState(null, '', `#${encodeURIComponent(JSON.stringify(s))}`);
@@ -625,6 +629,19 @@ $('#ab-add').addEventListener('click', () => {
 });
 
 // ───────────── LTV tab ─────────────
+// The fields the cohort LTV (ltv_cohort.js) shares with the simple calculator: margin, discount, CAC.
+function sharedLtvOptions() {
+  const f = $('#ltv-form');
+  const options = {};
+  for (const n of ['margin', 'discountRate', 'cac']) {
+    const v = readNumber(f.elements[n]);
+    if (v !== null) options[n] = v;
+  }
+  if (options.margin !== undefined && !(options.margin > 0 && options.margin <= 1)) return { problem: 'Margin must be in (0, 1].' };
+  if (options.discountRate !== undefined && !(options.discountRate >= 0 && options.discountRate < 1)) return { problem: 'Discount rate must be in [0, 1).' };
+  if (options.cac !== undefined && !(options.cac >= 0)) return { problem: 'CAC must be a number ≥ 0.' };
+  return { options };
+}
 let ltvChart;
 async function updateLtv() {
   const f = $('#ltv-form');
@@ -642,7 +659,7 @@ async function updateLtv() {
   else if (o.cac !== undefined && !(o.cac >= 0)) problem = 'CAC must be a number ≥ 0.';
   fieldMsg(msg, problem);
   $('#ltv-result').classList.toggle('stale', !!problem);
-  if (problem) return;
+  if (problem) return cohortLtv?.update(); // the cohort LTV only needs margin, discount and CAC
   let r;
   try {
     r = await cw.ltv({ ...o, horizon: 36 });
@@ -666,6 +683,7 @@ async function updateLtv() {
     }, data, $('#ltv-chart'));
   }
   window.__marketer.ltv = r;
+  await cohortLtv?.update();
 }
 $('#ltv-form').addEventListener('input', updateLtv);
 $('#ltv-form').addEventListener('submit', (e) => e.preventDefault());
@@ -676,6 +694,7 @@ try {
   learnersTab = setupLearners(cw, say, { onChange: writeHash });
   initCommunities(cw, { onChange: writeHash });
   ratioCard = setupRatio(cw, { onChange: writeHash });
+  cohortLtv = setupCohortLtv(cw, { learnersLog: () => learnersTab.log(), simpleOptions: sharedLtvOptions, onChange: writeHash });
   say('Ready. Upload your history or use the demo history.');
   const restore = readHash();
   if (restore.tab && $(`#tab-${restore.tab}`)) showTab(restore.tab);
@@ -691,6 +710,7 @@ try {
   }
   if (restore.ratio) await ratioCard.restore(restore.ratio);
   if (restore.learners) await learnersTab.restore(restore.learners);
+  if (restore.cohortLtv) await cohortLtv.restore(restore.cohortLtv);
   if (restore.communities) await restoreCommunities(restore.communities);
   window.__marketer.ready = true;
 } catch (e) {
