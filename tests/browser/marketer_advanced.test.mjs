@@ -88,6 +88,7 @@ test('A/B tab: ratio metrics from per-visitor rows equal cw.abRatio; bad rows an
   await page.setInputFiles('#ratio-file', { name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(bad) });
   await page.waitForFunction(() => /Line 3/.test(document.querySelector('#ratio-file-msg').textContent), null, { timeout: 30000 });
   assert.equal(await page.textContent('#ratio-file-msg'), 'bad.csv: Line 3, column 2 ("revenue"): "abc" is not a number.');
+  assert.ok(await page.$eval('#ab-ratio-result', (e) => e.classList.contains('stale')), 'the previous numbers are greyed');
   // One variant only; an arm whose orders sum to 0 (the engine's message next to the fields).
   await page.setInputFiles('#ratio-file', { name: 'one.csv', mimeType: 'text/csv', buffer: Buffer.from('variant,revenue\nA,1\nA,2\n') });
   await page.waitForFunction(() => /at least 2 variants/.test(document.querySelector('#ratio-file-msg').textContent), null, { timeout: 30000 });

@@ -144,6 +144,7 @@ export function setupRatio(cw, { onChange = () => {} } = {}) {
       parsed = parseUnitsCsv(text);
     } catch (e) {
       fieldMsg(fileMsg, `${name}: ${e.message}`);
+      out.classList.add('stale'); // the numbers on screen are the previous file's
       return false;
     }
     data = parsed;
