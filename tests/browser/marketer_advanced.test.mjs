@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { load } from '../../web/index.js';
 import { openBrowser, repoRoot } from './browser.mjs';
-import { ratioFormat as R } from '../../web/marketer/ab_ratio.js';
+import { ratioFormat as R, parseUnitsCsv } from '../../web/marketer/ab_ratio.js';
 import { modelFormat } from '../../web/marketer/models.js';
 
 let browser;
@@ -21,6 +21,23 @@ const int = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const pct = new Intl.NumberFormat('en-US', { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 });
 const ready = (page) => page.waitForFunction(() => window.__marketer?.ready, null, { timeout: 60000 });
 const cells = (page, sel) => page.$$eval(`${sel} tr`, (trs) => trs.slice(1).map((tr) => [...tr.children].map((td) => td.textContent)));
+
+test('ratio CSV reader: quotes, CRLF, BOM, text columns ignored, every bad cell named by line and column', () => {
+  const ok = parseUnitsCsv('\uFEFFuser,variant,revenue,orders\r\n"u,1",A,"12.5",1\r\nu2,"B",0,0\r\nu3,A,3,1\r\n');
+  assert.deepEqual(ok.columns, ['revenue', 'orders']);
+  assert.deepEqual(ok.ignored, ['user']);
+  assert.deepEqual(ok.variants.map((v) => [v.name, [...v.columns.revenue], [...v.columns.orders]]), [['A', [12.5, 3], [1, 1]], ['B', [0], [0]]]);
+  const err = (t) => { try { parseUnitsCsv(t); } catch (e) { return e.message; } return ''; };
+  assert.equal(err(''), 'The file is empty: expected a header such as "variant,revenue,orders".');
+  assert.equal(err('arm,revenue\nA,1\n'), 'Line 1: no "variant" column (columns: arm, revenue).');
+  assert.equal(err('variant,country\nA,de\nB,fr\n'), 'Line 1: besides "variant" there is no column with numbers (e.g. revenue, orders).');
+  assert.equal(err('variant,revenue\nA,1\nB,1,2\n'), 'Line 3: 3 fields, the header has 2.');
+  assert.equal(err('variant,revenue\nA,1\nB,\n'), 'Line 3, column 2 ("revenue"): "" is not a number.');
+  assert.equal(err('variant,revenue\nA,1\n"B,2\n'), 'Line 3: unterminated quote.');
+  assert.equal(err('variant,revenue\nA,1\n\nB,2\n'), 'Line 3: empty line inside the data.');
+  assert.equal(err('variant,revenue\n,1\n'), 'Line 2, column 1 ("variant"): empty variant name.');
+  assert.equal(err('variant,revenue,revenue\nA,1,1\n'), 'Line 1: column "revenue" appears twice.');
+});
 
 test('A/B tab: ratio metrics from per-visitor rows equal cw.abRatio; bad rows and alpha flagged inline; URL restores', async () => {
   const page = await browser.page('/web/marketer/');

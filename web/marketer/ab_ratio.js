@@ -49,7 +49,8 @@ function splitLine(line) {
 }
 
 /**
- * Per-visitor rows → { columns: numeric column names, variants: [{ name, columns: {col: Float64Array} }] }
+ * Per-visitor rows → { columns: numeric column names, ignored: text column names,
+ * variants: [{ name, columns: {col: Float64Array} }] }
  * in order of first appearance. Throws an Error naming the line and column of the first bad cell.
  */
 export function parseUnitsCsv(text) {
@@ -61,14 +62,19 @@ export function parseUnitsCsv(text) {
   const names = head.map((h) => h.trim());
   const vi = names.findIndex((h) => h.toLowerCase() === 'variant');
   if (vi < 0) throw new Error(`Line 1: no "variant" column (columns: ${names.join(', ')}).`);
-  const cols = names.map((h, i) => ({ name: h, i })).filter((c) => c.i !== vi);
-  if (!cols.length) throw new Error('Line 1: besides "variant" there is no column with numbers (e.g. revenue, orders).');
   const seen = new Set();
   for (const c of names) {
     if (c === '') throw new Error('Line 1: a column has no name.');
     if (seen.has(c)) throw new Error(`Line 1: column "${c}" appears twice.`);
     seen.add(c);
   }
+  // Text columns of an export (country, user id…) are recognised by the first data row and ignored
+  // (listed in `ignored`); a numeric column must hold a number in every row.
+  const first = lines.length > 1 ? splitLine(lines[1]) : null;
+  const isText = (i) => first && first.length === names.length && first[i].trim() !== '' && !Number.isFinite(Number(first[i].trim()));
+  const cols = names.map((h, i) => ({ name: h, i })).filter((c) => c.i !== vi && !isText(c.i));
+  const ignored = names.filter((h, i) => i !== vi && isText(i));
+  if (!cols.length) throw new Error('Line 1: besides "variant" there is no column with numbers (e.g. revenue, orders).');
   if (lines.length - 1 > MAX_ROWS) throw new Error(`The file has ${int.format(lines.length - 1)} rows; the page takes at most ${int.format(MAX_ROWS)}.`);
   const byVariant = new Map(); // name → arrays of numbers per column
   for (let ln = 1; ln < lines.length; ln++) {
@@ -90,6 +96,7 @@ export function parseUnitsCsv(text) {
   if (byVariant.size < 2) throw new Error(`Found ${byVariant.size === 0 ? 'no rows' : `only variant "${[...byVariant.keys()][0]}"`}: a test needs at least 2 variants.`);
   return {
     columns: cols.map((c) => c.name),
+    ignored,
     variants: [...byVariant].map(([name, arrays]) => ({
       name, columns: Object.fromEntries(cols.map((c, k) => [c.name, Float64Array.from(arrays[k])])),
     })),
@@ -150,7 +157,8 @@ export function setupRatio(cw, { onChange = () => {} } = {}) {
     data = parsed;
     src = source;
     const units = data.variants.reduce((s, v) => s + v.columns[data.columns[0]].length, 0);
-    fieldMsg(fileMsg, `${name}: ${int.format(units)} rows, variants ${data.variants.map((v) => `"${v.name}"`).join(', ')}.`, 'info');
+    fieldMsg(fileMsg, `${name}: ${int.format(units)} rows, variants ${data.variants.map((v) => `"${v.name}"`).join(', ')}` +
+      `${data.ignored.length ? `; text columns ignored: ${data.ignored.join(', ')}` : ''}.`, 'info');
     fill(form.elements.numerator, data.columns);
     fill(form.elements.denominator, data.columns, data.columns.map((c) => `Σ ${c} (e.g. average order value)`));
     fill(form.elements.control, data.variants.map((v) => v.name));
