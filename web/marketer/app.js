@@ -6,6 +6,9 @@ import uPlot from 'uplot';
 import { loadInWorker } from '../index.js';
 import { initPrivacyTab, privacyFormat } from './privacy.js';
 import { setupLearners } from './learners.js';
+import { setupRatio } from './ab_ratio.js';
+import { setupCohortLtv } from './ltv_cohort.js';
+import { readModelOptions, writeModelOptions, compareModels, modelFormat } from './models.js';
 import { init as initCommunities, hashState as communitiesHash, restore as restoreCommunities } from './communities.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
@@ -34,11 +37,13 @@ const state = {
   bounds: {}, // community → { min, max, fixed }
   allocation: null,
 };
-window.__marketer = { format, privacyFormat, state };
+window.__marketer = { format, privacyFormat, modelFormat, state };
 
 let cw;
 let pendingRestore = null;
 let learnersTab = null; // { hashState, restore } of learners.js
+let ratioCard = null;   // { hashState, restore } of ab_ratio.js
+let cohortLtv = null;   // { hashState, restore, update } of ltv_cohort.js
 const status = $('#status');
 function say(text, isError = false) {
   status.textContent = text;
@@ -78,10 +83,15 @@ function writeHash() {
   if (state.source) s.src = state.source;
   if (state.budget !== null) s.budget = state.budget;
   if (state.objective !== 'conversions') s.objective = state.objective;
+  Object.assign(s, modelHashState());
   const bounds = Object.fromEntries(Object.entries(state.bounds).filter(([, b]) => Object.keys(b).length));
   if (Object.keys(bounds).length) s.bounds = bounds;
   const learners = learnersTab?.hashState();
   if (learners) s.learners = learners;
+  const ratio = ratioCard?.hashState();
+  if (ratio) s.ratio = ratio;
+  const cohort = cohortLtv?.hashState();
+  if (cohort) s.cohortLtv = cohort;
   const communities = communitiesHash();
   if (communities) s.communities = communities;
   history.replaceState(null, '', `#${encodeURIComponent(JSON.stringify(s))}`);
@@ -125,11 +135,15 @@ async function loadHistory(text, name, source, restore = {}) {
   if (minPoints === null || !Number.isInteger(minPoints) || minPoints < 5) {
     return fieldMsg(msg, 'Min. points per curve must be a whole number of at least 5 (a curve has 4 parameters).');
   }
+  const model = readModelOptions();
+  fieldMsg($('#model-msg'), model.problem);
+  if (model.problem) return;
   say(`Fitting curves to ${name}…`);
   let fit;
+  // "skip": a community with too few points is reported next to the upload, the others are fitted.
+  const fitOptions = { seed: 1, bootstrap, minPoints, onTooFewPoints: 'skip', ...model.options };
   try {
-    // "skip": a community with too few points is reported next to the upload, the others are fitted.
-    fit = await cw.fitCurves(text, { seed: 1, bootstrap, minPoints, onTooFewPoints: 'skip' });
+    fit = await cw.fitCurves(text, fitOptions);
   } catch (e) {
     say('The history could not be used.', true);
     return fieldMsg(msg, e.message);
@@ -141,6 +155,7 @@ async function loadHistory(text, name, source, restore = {}) {
   }
   fieldMsg(msg, skipped.length ? `Not planned (too little history): ${skipped.join('; ')}` : '', 'warning');
   state.fit = fit;
+  state.fitOptions = fitOptions;
   state.historyText = text;
   state.source = source;
   state.sourceName = name;
@@ -169,7 +184,25 @@ async function loadHistory(text, name, source, restore = {}) {
   buildPlanRows(fit);
   say(`Fitted ${fit.curves.length} curves from ${name}.`);
   await replan();
+  await compareModels(cw, text, fitOptions, fit);
 }
+
+// The model choice (models.js): the URL keeps non-defaults; a change re-fits the history on screen
+// and keeps the budget, objective and bounds.
+function modelHashState() {
+  const { options } = readModelOptions();
+  return options ? { ...(options.model ? { model: options.model } : {}), ...(options.adstock !== undefined ? { adstock: options.adstock } : {}) } : {};
+}
+function onModelChange() {
+  const m = readModelOptions();
+  fieldMsg($('#model-msg'), m.problem);
+  if (m.problem || !state.fit) return writeHash();
+  loadHistory(state.historyText, state.sourceName, state.source, { budget: state.budget, objective: state.objective, bounds: state.bounds });
+}
+$('#curve-model').addEventListener('change', onModelChange);
+$('#adstock-mode').addEventListener('change', onModelChange);
+$('#adstock-value').addEventListener('input', () => { const m = readModelOptions(); fieldMsg($('#model-msg'), m.problem); });
+$('#adstock-value').addEventListener('change', onModelChange);
 
 const charts = [];
 function renderCurves(fit) {
@@ -186,7 +219,8 @@ function renderCurves(fit) {
     cap.innerHTML = '<strong></strong> <span class="q"></span>';
     cap.querySelector('strong').textContent = curve.community;
     cap.querySelector('.q').textContent = `${curve.model}${curve.model === 'hill' && curve.shape > 1 ? ' (S-curve)' : ''} · ` +
-      `R² ${curve.r2 === null ? '–' : curve.r2.toFixed(3)} · MAPE ${curve.mape === null ? '–' : pct.format(curve.mape)}`;
+      `R² ${curve.r2 === null ? '–' : curve.r2.toFixed(3)} · MAPE ${curve.mape === null ? '–' : pct.format(curve.mape)}` +
+      (curve.adstock > 0 ? ` · adstock ${curve.adstock.toFixed(2)}` : '');
     fig.append(cap);
     box.append(fig);
     // uPlot needs one shared x: the band's grid and the history spends merged, nulls elsewhere.
@@ -448,7 +482,7 @@ const exportUrls = [];
 function updateExports(a) {
   for (const u of exportUrls.splice(0)) URL.revokeObjectURL(u);
   const csv = URL.createObjectURL(new Blob([planCsv(a)], { type: 'text/csv' }));
-  const json = URL.createObjectURL(new Blob([JSON.stringify({ source: state.sourceName, options: allocationOptions(), plan: a }, null, 2)],
+  const json = URL.createObjectURL(new Blob([JSON.stringify({ source: state.sourceName, fit: state.fitOptions, options: allocationOptions(), plan: a }, null, 2)],
     { type: 'application/json' }));
   exportUrls.push(csv, json);
   $('#export-csv').href = csv;
@@ -595,6 +629,19 @@ $('#ab-add').addEventListener('click', () => {
 });
 
 // ───────────── LTV tab ─────────────
+// The fields the cohort LTV (ltv_cohort.js) shares with the simple calculator: margin, discount, CAC.
+function sharedLtvOptions() {
+  const f = $('#ltv-form');
+  const options = {};
+  for (const n of ['margin', 'discountRate', 'cac']) {
+    const v = readNumber(f.elements[n]);
+    if (v !== null) options[n] = v;
+  }
+  if (options.margin !== undefined && !(options.margin > 0 && options.margin <= 1)) return { problem: 'Margin must be in (0, 1].' };
+  if (options.discountRate !== undefined && !(options.discountRate >= 0 && options.discountRate < 1)) return { problem: 'Discount rate must be in [0, 1).' };
+  if (options.cac !== undefined && !(options.cac >= 0)) return { problem: 'CAC must be a number ≥ 0.' };
+  return { options };
+}
 let ltvChart;
 async function updateLtv() {
   const f = $('#ltv-form');
@@ -612,7 +659,7 @@ async function updateLtv() {
   else if (o.cac !== undefined && !(o.cac >= 0)) problem = 'CAC must be a number ≥ 0.';
   fieldMsg(msg, problem);
   $('#ltv-result').classList.toggle('stale', !!problem);
-  if (problem) return;
+  if (problem) return cohortLtv?.update(); // the cohort LTV only needs margin, discount and CAC
   let r;
   try {
     r = await cw.ltv({ ...o, horizon: 36 });
@@ -636,6 +683,7 @@ async function updateLtv() {
     }, data, $('#ltv-chart'));
   }
   window.__marketer.ltv = r;
+  await cohortLtv?.update();
 }
 $('#ltv-form').addEventListener('input', updateLtv);
 $('#ltv-form').addEventListener('submit', (e) => e.preventDefault());
@@ -645,9 +693,12 @@ try {
   cw = await loadInWorker();
   learnersTab = setupLearners(cw, say, { onChange: writeHash });
   initCommunities(cw, { onChange: writeHash });
+  ratioCard = setupRatio(cw, { onChange: writeHash });
+  cohortLtv = setupCohortLtv(cw, { learnersLog: () => learnersTab.log(), simpleOptions: sharedLtvOptions, onChange: writeHash });
   say('Ready. Upload your history or use the demo history.');
   const restore = readHash();
   if (restore.tab && $(`#tab-${restore.tab}`)) showTab(restore.tab);
+  writeModelOptions(restore);
   updateAbSize();
   updateAbAnalyze();
   updateLtv();
@@ -657,7 +708,9 @@ try {
     pendingRestore = restore;
     fieldMsg($('#history-msg'), 'This link’s plan was made from an uploaded history: upload the same file to see it.', 'warning');
   }
+  if (restore.ratio) await ratioCard.restore(restore.ratio);
   if (restore.learners) await learnersTab.restore(restore.learners);
+  if (restore.cohortLtv) await cohortLtv.restore(restore.cohortLtv);
   if (restore.communities) await restoreCommunities(restore.communities);
   window.__marketer.ready = true;
 } catch (e) {

@@ -232,6 +232,7 @@ export function setupLearners(cw, say, { onChange = () => {} } = {}) {
   let running = false;
   let rulesAgain = false; // thresholds changed while something ran: re-run the rules after it
   let src = null;         // 'demo' | 'upload' once something is shown
+  let currentTitle = '';  // what the log on screen is ("the demo platform", a file name)
   let rulesFor = '';      // the thresholds of the rules on screen (JSON), so an unchanged value re-runs nothing
   const bar = $('#learners-progress');
 
@@ -317,6 +318,7 @@ export function setupLearners(cw, say, { onChange = () => {} } = {}) {
       bar.hidden = true;
       await current?.close();
       current = ds;
+      currentTitle = title;
       src = source;
       say(`${title}: ${int.format(seg.learners)} learners in ${seg.segments.length} segments.`);
       window.__marketer.learners = shown;
@@ -375,6 +377,8 @@ export function setupLearners(cw, say, { onChange = () => {} } = {}) {
   for (const id of ['#k', '#cohort-period']) $(id).addEventListener('change', () => onChange());
 
   return {
+    /** The log on screen ({ dataset, title }) for the LTV tab's cohort LTV, or null. */
+    log: () => (current ? { dataset: current, title: currentTitle } : null),
     /** The tab's part of the URL hash: the source (only the demo can be restored), k, cohort period, rule thresholds. */
     hashState() {
       const s = {};
