@@ -63,6 +63,10 @@ CollectorService::CollectorService(Config config, std::unique_ptr<Store> store, 
       limiter_(config_.rate_limit, config_.rate_burst),
       committer_(*store_) {
   stored_ = store_->report_count();
+  if (!config_.public_counts.empty()) {  // fail at start-up, not at the first scheduled rebuild
+    size_t missing = 0;
+    read_public_counts(missing);
+  }
   if (auto m = store_->model(0)) {
     publish(*m);
   } else {

@@ -286,6 +286,8 @@ for (const [name, storage] of backends) {
         assert.equal(Number((await fetch(`${c.url}/v1/model`)).headers.get('x-model-version')), version);
         writeFileSync(file, '{"py-101": -1');
         assert.match((await rebuild(c.url)).json.error, /is not valid JSON/);
+        // Checked at start-up too: a collector with a bad file does not start.
+        await assert.rejects(startCollector({ ...storage(), args: ['--public-counts', file] }), /is not valid JSON/);
       } finally {
         await c.stop();
         c.cleanup();
