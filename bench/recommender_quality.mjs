@@ -53,7 +53,8 @@ function evaluate(name, ds, options, { table = rows, learners } = {}) {
       coverage: +m.coverage.toFixed(3), gainKept: ldp ? +((m.recall - pop.recall) / (item.recall - pop.recall)).toFixed(2) : null,
       // Both private models fall back to popularity within the learner's community: the gain their
       // pairs add is measured against that level.
-      gainOverCommunity: ldp ? +((m.recall - popc.recall) / (item.recall - popc.recall)).toFixed(2) : null,
+      // (Undefined where item-item does not beat that level.)
+      gainOverCommunity: ldp && item.recall > popc.recall ? +((m.recall - popc.recall) / (item.recall - popc.recall)).toFixed(2) : null,
       itemReports: ldp ? q.ldpItemReports : null, pairReports: ldp ? q.ldpPairReports : null });
   }
   if (!(item.recall > pop.recall)) throw new Error(`${name}: item-item (${item.recall}) does not beat popularity (${pop.recall})`);
