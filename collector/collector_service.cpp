@@ -330,6 +330,7 @@ void CollectorService::get_estimates(const httplib::Request& req, httplib::Respo
   auto hit = estimates_cache_.find(key);
   if (hit != estimates_cache_.end() && hit->second.reports == reports && hit->second.version == version) {
     res.set_header("X-Estimates-Cache", "hit");
+    metrics_.estimates(true);
     res.status = 200;
     res.set_content(hit->second.body, "application/json");
     return;
@@ -372,6 +373,7 @@ void CollectorService::get_estimates(const httplib::Request& req, httplib::Respo
   send_json(res, 200, out);
   estimates_cache_[key] = {reports, version, res.body};
   res.set_header("X-Estimates-Cache", "miss");
+  metrics_.estimates(false);
 }
 
 void CollectorService::post_rebuild(const httplib::Request& req, httplib::Response& res) {

@@ -243,6 +243,10 @@ for (const [name, storage] of backends) {
         assert.equal((await rebuild(c.url)).status, 200);
         assert.equal((await cached('/v1/estimates')).state, 'miss');
         assert.equal((await cached('/v1/estimates')).state, 'hit');
+        // Counted for Prometheus: 6 computed, 5 from the cache above.
+        const m = (await metrics(c.url)).values;
+        assert.equal(m['circlewise_collector_estimates_total{cache="miss"}'], 6);
+        assert.equal(m['circlewise_collector_estimates_total{cache="hit"}'], 5);
       } finally {
         await c.stop();
         c.cleanup();
