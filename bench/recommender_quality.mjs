@@ -5,7 +5,11 @@
 // every training learner's device makes one item and one pair report with the real mechanisms
 // (simulate_ldp_reports: the noise is SEEDED for reproducibility, i.e. simulation only, not
 // private; devices use the secure source), the aggregator estimates the counts and the model is
-// rebuilt from them. "gain kept" = (private - popularity) / (item-item - popularity), recall@10.
+// rebuilt from them; and the hybrid ("ldp hybrid eps=E"): the same pair reports, popularity from
+// the site's own per-course counts (here the training log's), pairs shrunk towards the prior those
+// counts give. "gain kept" = (private - popularity) / (item-item - popularity), recall@10;
+// "over community" = the same against popularity within the learner's community, the level both
+// private models fall back to.
 //   node bench/recommender_quality.mjs [--json] [--max-cases N] [--quick] [--svg docs/img/ldp-utility.svg]
 // --quick skips the larger-population runs (which answer: how many learners keep most of the gain
 // at epsilon 4?). Data: the synthetic platform (seeded, several sizes) and, when present, the real
@@ -39,12 +43,18 @@ function evaluate(name, ds, options, { table = rows, learners } = {}) {
   const q = ds.evaluateRecommender({ n: 10, maxCases: MAX_CASES, ...options });
   const secs = (performance.now() - t) / 1000;
   const pop = q.methods.find((m) => m.method === 'popularity');
+  const popc = q.methods.find((m) => m.method === 'popularity in community');
   const item = q.methods.find((m) => m.method === 'item-item cosine');
   for (const m of q.methods) {
     const ldp = m.method.startsWith('ldp ');
     table.push({ data: name, learners: learners ?? q.learnersEvaluated, evaluated: q.learnersEvaluated, courses: q.courses, method: m.method,
-      epsilon: ldp ? Number(m.method.slice(8)) : null, 'recall@10': +m.recall.toFixed(4), 'NDCG@10': +m.ndcg.toFixed(4),
+      epsilon: ldp ? Number(m.method.split('eps=')[1]) : null, hybrid: m.method.startsWith('ldp hybrid'),
+      'recall@10': +m.recall.toFixed(4), 'NDCG@10': +m.ndcg.toFixed(4),
       coverage: +m.coverage.toFixed(3), gainKept: ldp ? +((m.recall - pop.recall) / (item.recall - pop.recall)).toFixed(2) : null,
+      // Both private models fall back to popularity within the learner's community: the gain their
+      // pairs add is measured against that level.
+      // (Undefined where item-item does not beat that level.)
+      gainOverCommunity: ldp && item.recall > popc.recall ? +((m.recall - popc.recall) / (item.recall - popc.recall)).toFixed(2) : null,
       itemReports: ldp ? q.ldpItemReports : null, pairReports: ldp ? q.ldpPairReports : null });
   }
   if (!(item.recall > pop.recall)) throw new Error(`${name}: item-item (${item.recall}) does not beat popularity (${pop.recall})`);
@@ -111,7 +121,7 @@ function chart(table) {
   const x = (e) => L + ((Math.log2(e) + 1) / 4) * (W - L - R);
   const y = (v) => T + (1 - v / ymax) * (H - T - B);
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
-    `<title>Recall@10 of models rebuilt from LDP reports against epsilon</title>`, `<rect width="${W}" height="${H}" fill="#fff"/>`];
+    `<title>Recall@10 of models rebuilt from LDP reports (and the hybrid with public counts) against epsilon</title>`, `<rect width="${W}" height="${H}" fill="#fff"/>`];
   for (let v = 0; v <= ymax + 1e-9; v += 0.1) {
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#e5e5e5"/><text x="${L - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`);
   }
@@ -121,26 +131,30 @@ function chart(table) {
     `<line x1="${L}" x2="${W - R}" y1="${y(0)}" y2="${y(0)}" stroke="#333"/><line x1="${L}" x2="${L}" y1="${T}" y2="${y(0)}" stroke="#333"/>`);
   sets.forEach((name, i) => {
     const c = colours[i % colours.length];
-    const pts = table.filter((r) => r.data === name && r.epsilon !== null).sort((a, b) => a.epsilon - b.epsilon);
+    const pts = table.filter((r) => r.data === name && r.epsilon !== null && !r.hybrid).sort((a, b) => a.epsilon - b.epsilon);
+    const hyb = table.filter((r) => r.data === name && r.hybrid).sort((a, b) => a.epsilon - b.epsilon);
     const level = (m) => table.find((r) => r.data === name && r.method === m)['recall@10'];
     out.push(`<line x1="${L}" x2="${W - R}" y1="${y(level('item-item cosine'))}" y2="${y(level('item-item cosine'))}" stroke="${c}" stroke-opacity=".6"/>`,
       `<line x1="${L}" x2="${W - R}" y1="${y(level('popularity'))}" y2="${y(level('popularity'))}" stroke="${c}" stroke-dasharray="2 4"/>`,
       `<polyline fill="none" stroke="${c}" stroke-width="2.5" points="${pts.map((p) => `${x(p.epsilon)},${y(p['recall@10'])}`).join(' ')}"/>`,
       ...pts.map((p) => `<circle cx="${x(p.epsilon)}" cy="${y(p['recall@10'])}" r="3.5" fill="${c}"/>`),
+      `<polyline fill="none" stroke="${c}" stroke-width="1.5" stroke-dasharray="6 3" points="${hyb.map((p) => `${x(p.epsilon)},${y(p['recall@10'])}`).join(' ')}"/>`,
+      ...hyb.map((p) => `<rect x="${x(p.epsilon) - 3.5}" y="${y(p['recall@10']) - 3.5}" width="7" height="7" fill="#fff" stroke="${c}" stroke-width="1.5"/>`),
       `<rect x="${W - R + 14}" y="${T + i * 38}" width="14" height="4" fill="${c}"/><text x="${W - R + 34}" y="${T + i * 38 + 6}">${name}</text>`,
       `<text x="${W - R + 34}" y="${T + i * 38 + 21}" fill="#555" font-size="10">${pts[0]?.learners ?? ''} learners evaluated</text>`);
   });
-  out.push(`<text x="${W - R + 14}" y="${H - B - 30}" font-size="10" fill="#555">── private model (dots)</text>`,
+  out.push(`<text x="${W - R + 14}" y="${H - B - 44}" font-size="10" fill="#555">- - hybrid: public counts + pairs (squares)</text>`,
+    `<text x="${W - R + 14}" y="${H - B - 30}" font-size="10" fill="#555">── private model (dots)</text>`,
     `<text x="${W - R + 14}" y="${H - B - 16}" font-size="10" fill="#555">thin line: non-private item-item</text>`,
     `<text x="${W - R + 14}" y="${H - B - 2}" font-size="10" fill="#555">dotted: popularity</text>`, '</svg>');
   return out.join('\n');
 }
 
 const md = (table, withLearners) => {
-  const lines = [`| data |${withLearners ? ' learners |' : ''} learners evaluated | courses | method | recall@10 | NDCG@10 | coverage | gain kept |`,
-    `|---|${withLearners ? '---:|' : ''}---:|---:|---|---:|---:|---:|---:|`];
+  const lines = [`| data |${withLearners ? ' learners |' : ''} learners evaluated | courses | method | recall@10 | NDCG@10 | coverage | gain kept | over community |`,
+    `|---|${withLearners ? '---:|' : ''}---:|---:|---|---:|---:|---:|---:|---:|`];
   for (const r of table) {
-    lines.push(`| ${r.data} |${withLearners ? ` ${r.learners} |` : ''} ${r.evaluated} | ${r.courses} | ${r.method} | ${r['recall@10']} | ${r['NDCG@10']} | ${r.coverage} | ${r.gainKept ?? ''} |`);
+    lines.push(`| ${r.data} |${withLearners ? ` ${r.learners} |` : ''} ${r.evaluated} | ${r.courses} | ${r.method} | ${r['recall@10']} | ${r['NDCG@10']} | ${r.coverage} | ${r.gainKept ?? ''} | ${r.gainOverCommunity ?? ''} |`);
   }
   return lines.join('\n');
 };
@@ -150,6 +164,6 @@ else {
   console.log(md(rows, false));
   if (scaling.length) {
     console.log('\nLarger simulated populations (synthetic platform, seed 42), private models at epsilon 2, 4, 8:\n');
-    console.log(md(scaling.filter((r) => r.method !== 'popularity in community'), true));
+    console.log(md(scaling, true));
   }
 }

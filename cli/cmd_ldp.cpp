@@ -139,7 +139,8 @@ void print_top(const char* title, const FrequencyEstimates& e, const std::vector
 
 int aggregate(int argc, char** argv) {
   Args a = parse_args(argc, argv, 3, {"json"});
-  a.allow({"items", "catalogue", "min-epsilon", "max-epsilon", "confidence", "top", "model", "k", "top-items", "json"});
+  a.allow({"items", "catalogue", "min-epsilon", "max-epsilon", "confidence", "top", "model", "k", "top-items", "json",
+           "public-counts"});
   if (a.positional.size() != 1) throw UsageError("ldp aggregate takes one reports file (NDJSON, or - for stdin)");
   std::vector<std::string> names;
   uint64_t items = count_flag(a, "items", 0);
@@ -198,6 +199,7 @@ int aggregate(int argc, char** argv) {
   for (const auto& [l, w] : rejected) rj.push_back({{"line", l}, {"reason", w}});
   out["rejections"] = rj;
 
+  if (a.has("public-counts") && !a.has("model")) throw UsageError("--public-counts is used by --model FILE (the hybrid model)");
   if (a.has("model")) {
     if (names.empty()) throw UsageError("--model needs --catalogue (the item ids)");
     nlohmann::json mo = nlohmann::json::object();
@@ -205,11 +207,20 @@ int aggregate(int argc, char** argv) {
     if (a.has("top-items")) mo["topItems"] = count_flag(a, "top-items", 300);
     std::vector<ModelItem> cat(names.size());
     for (size_t i = 0; i < names.size(); ++i) cat[i].id = cat[i].title = names[i];
-    ItemModelBuild b = item_model_from_ldp(item_agg, pair_agg, cat, ldp_model_options_from_json(mo));
+    LdpModelOptions lo = ldp_model_options_from_json(mo);
+    size_t missing = 0;
+    if (a.has("public-counts")) {  // the hybrid: the site's own learners per course (docs/privacy.md)
+      nlohmann::json pc = nlohmann::json::parse(read_file(a.get("public-counts")), nullptr, false);
+      if (pc.is_discarded()) throw InputError("--public-counts: \"" + a.get("public-counts") + "\" is not valid JSON");
+      lo.public_counts = public_counts_from_json(pc, cat, &missing);
+    }
+    ItemModelBuild b = item_model_from_ldp(item_agg, pair_agg, cat, lo);
     std::ofstream f(a.get("model"));
     if (!f) throw InputError("cannot write \"" + a.get("model") + "\"");
     f << to_json(b.model).dump() << "\n";
-    out["model"] = {{"file", a.get("model")}, {"items", b.model.size()}, {"neighbors", b.model.neighbor.size()}};
+    out["model"] = {{"file", a.get("model")}, {"items", b.model.size()}, {"neighbors", b.model.neighbor.size()},
+                    {"method", b.model.method}};
+    if (a.has("public-counts")) out["model"]["publicCountsMissing"] = missing;
   }
   if (a.has("json")) {
     out["items"] = to_json(fi);

@@ -110,9 +110,10 @@ const Command kCommands[] = {
      "          [--events purchase,...] [--catalogue FILE]\n"
      "      Reports the log's learners would send (NDJSON to stdout; seeded, for evaluation only).\n"
      "  circlewise ldp aggregate <reports.ndjson|-> (--items N | --catalogue FILE) [--model FILE]\n"
-     "          [--k N] [--top-items N] [--min-epsilon E] [--max-epsilon E] [--top N] [--json]\n"
+     "          [--k N] [--top-items N] [--public-counts FILE] [--min-epsilon E] [--max-epsilon E] [--top N] [--json]\n"
      "      Validates reports (rejects bad ones whole, by line), estimates course and pair counts\n"
-     "      with intervals; --model writes the item model rebuilt from the reports."},
+     "      with intervals; --model writes the item model rebuilt from the reports (with\n"
+     "      --public-counts, the site's own learners per course: the hybrid model)."},
     {"abtest", circlewise::cli::abtest,
      "abtest size --baseline RATE --mde X [--relative] [--alpha 0.05] [--power 0.8] [--one-sided]\n"
      "          [--variants 2] [--formula pooled|evan-miller] [--daily-traffic N] [--json]\n"

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 
 #include "circlewise/error.h"
 #include "circlewise/ldp_aggregator.h"
@@ -61,6 +63,10 @@ CollectorService::CollectorService(Config config, std::unique_ptr<Store> store, 
       limiter_(config_.rate_limit, config_.rate_burst),
       committer_(*store_) {
   stored_ = store_->report_count();
+  if (!config_.public_counts.empty()) {  // fail at start-up, not at the first scheduled rebuild
+    size_t missing = 0;
+    read_public_counts(missing);
+  }
   if (auto m = store_->model(0)) {
     publish(*m);
   } else {
@@ -116,8 +122,10 @@ nlohmann::json CollectorService::rebuild(const char* trigger) {
     LdpAggregator items(io), pairs(po);
     for (const auto& s : store_->sums(ReportKind::kItem)) items.add_sums(s);
     for (const auto& s : store_->sums(ReportKind::kPair)) pairs.add_sums(s);
-    const LdpModelOptions mo = ldp_model_options_from_json(
+    LdpModelOptions mo = ldp_model_options_from_json(
         {{"topItems", std::min<int64_t>(config_.top_items, static_cast<int64_t>(n))}, {"k", config_.k}});
+    size_t missing = 0;
+    if (!config_.public_counts.empty()) mo.public_counts = read_public_counts(missing);
     ItemModelBuild b = item_model_from_ldp(items, pairs, catalogue_, mo);
     auto p = std::make_shared<Published>();
     p->body = to_json(b.model).dump();
@@ -136,7 +144,10 @@ nlohmann::json CollectorService::rebuild(const char* trigger) {
                           {"pairReports", pairs.accepted()},
                           {"items", n},
                           {"milliseconds", std::round(ms * 10) / 10},
+                          {"method", b.model.method},
                           {"report", to_json(b.report)}};
+    if (!config_.public_counts.empty())
+      out["publicCounts"] = {{"file", config_.public_counts}, {"courses", n - missing}, {"missing", missing}};
     log_line("info", "model rebuilt",
              {{"trigger", trigger}, {"version", p->version}, {"itemReports", items.accepted()},
               {"pairReports", pairs.accepted()}, {"ms", out["milliseconds"]}});
@@ -146,6 +157,16 @@ nlohmann::json CollectorService::rebuild(const char* trigger) {
     log_line("error", "model rebuild failed", {{"trigger", trigger}, {"error", e.what()}});
     throw;
   }
+}
+
+std::vector<double> CollectorService::read_public_counts(size_t& missing) const {
+  std::ifstream in(config_.public_counts, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read the public counts file " + config_.public_counts);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) throw std::runtime_error("the public counts file " + config_.public_counts + " is not valid JSON");
+  return public_counts_from_json(j, catalogue_, &missing);
 }
 
 httplib::Server::HandlerResponse CollectorService::before(const httplib::Request& req, httplib::Response& res) {
@@ -300,6 +321,22 @@ void CollectorService::get_estimates(const httplib::Request& req, httplib::Respo
     return send_error(res, 400, "\"top\" must be an integer in [2, 50]");
   // One estimate at a time: parallel requests for this CPU-bound endpoint must not starve ingestion.
   std::lock_guard<std::mutex> one_at_a_time(estimates_mutex_);
+  // Served from the cache while no report was stored and no model published since (the count is
+  // the store's, so reports another collector on the same database stored invalidate it too).
+  const int64_t reports = store_->report_count();
+  const auto p = published();
+  const int64_t version = p ? p->version : 0;
+  const std::string key = kind + " " + std::to_string(kind == "pair" ? top : 0);
+  auto hit = estimates_cache_.find(key);
+  if (hit != estimates_cache_.end() && hit->second.reports == reports && hit->second.version == version) {
+    res.set_header("X-Estimates-Cache", "hit");
+    metrics_.estimates(true);
+    res.status = 200;
+    res.set_content(hit->second.body, "application/json");
+    return;
+  }
+  for (auto it = estimates_cache_.begin(); it != estimates_cache_.end();)  // stale entries go
+    it = it->second.reports != reports || it->second.version != version ? estimates_cache_.erase(it) : std::next(it);
   const uint64_t n = catalogue_.size();
   AggregatorOptions io;
   io.kind = ReportKind::kItem;
@@ -334,6 +371,9 @@ void CollectorService::get_estimates(const httplib::Request& req, httplib::Respo
   }
   out["kind"] = kind;
   send_json(res, 200, out);
+  estimates_cache_[key] = {reports, version, res.body};
+  res.set_header("X-Estimates-Cache", "miss");
+  metrics_.estimates(false);
 }
 
 void CollectorService::post_rebuild(const httplib::Request& req, httplib::Response& res) {

@@ -3,6 +3,7 @@
 // and the model rebuild (on request and on a schedule). docs/collector.md describes the API.
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -52,6 +53,8 @@ class CollectorService {
   // once a second).
   void follow_store();
   void publish(const StoredModel& m);
+  // The site's public counts (--public-counts), read now; `missing` = catalogue courses not in the file.
+  std::vector<double> read_public_counts(size_t& missing) const;
 
   Config config_;
   std::unique_ptr<Store> store_;
@@ -66,6 +69,13 @@ class CollectorService {
   std::atomic<int64_t> last_follow_ms_{0};
   std::mutex rebuild_mutex_;
   std::mutex estimates_mutex_;
+  // /v1/estimates bodies by "kind top", valid while the stored report count and the published model
+  // version are those they were computed at (guarded by estimates_mutex_).
+  struct CachedEstimates {
+    int64_t reports = -1, version = -1;
+    std::string body;
+  };
+  std::map<std::string, CachedEstimates> estimates_cache_;
   std::mutex schedule_mutex_;
   std::condition_variable schedule_cv_;
   bool stopping_ = false;

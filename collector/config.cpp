@@ -20,6 +20,10 @@ Flags win over the environment.
 
   --catalogue FILE     required: the courses, in the index order reports use. A JSON array of ids or of
                        {"id","title","category","price"} objects, or an item model file (its items).
+  --public-counts FILE the site's own count of learners per course ({"<id>": learners} or an array in
+                       catalogue order), read again at every rebuild (replace the file to update it). The
+                       model then takes popularity from it and shrinks the private pair estimates towards
+                       it (the hybrid, docs/privacy.md). What devices report does not change.
   --host HOST          address to listen on (default 127.0.0.1)
   --port N             port (default 8787; 0 picks a free one, named in the "listening" log line)
   --data DIR           SQLite storage directory, created if missing (default ./collector-data)
@@ -92,6 +96,7 @@ Config parse_config(int argc, char** argv, char** envp) {
       {"data", [&](auto&, auto& v) { c.data = v; }},
       {"db", [&](auto&, auto& v) { c.db = v; }},
       {"catalogue", [&](auto&, auto& v) { c.catalogue = v; }},
+      {"public-counts", [&](auto&, auto& v) { c.public_counts = v; }},
       {"admin-token", [&](auto& n, auto& v) {
          if (!v.empty() && v.size() < 16) throw std::invalid_argument(n + " must be at least 16 characters");
          c.admin_token = v;

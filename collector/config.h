@@ -14,6 +14,7 @@ struct Config {
   std::string data = "./collector-data";  // SQLite directory
   std::string db;                  // postgresql://... ; when set, used instead of --data
   std::string catalogue;           // JSON file: item ids, {id,title,category,price} objects, or an item model
+  std::string public_counts;       // JSON file: the site's own learners per course; read at every rebuild
   std::string admin_token;         // empty: POST /v1/model/rebuild is refused
   std::vector<std::string> allow_origins;  // CORS allow-list; exact origins
   double min_epsilon = 0.1, max_epsilon = 8;

@@ -36,6 +36,11 @@ void Metrics::rebuild(bool ok) {
   ++(ok ? rebuilds_ : rebuild_failures_);
 }
 
+void Metrics::estimates(bool from_cache) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++(from_cache ? estimates_hit_ : estimates_miss_);
+}
+
 std::string Metrics::render(int64_t model_version, int64_t model_created, int64_t stored_reports) const {
   std::lock_guard<std::mutex> lock(mutex_);
   std::string s;
@@ -85,6 +90,10 @@ std::string Metrics::render(int64_t model_version, int64_t model_created, int64_
   line("circlewise_collector_model_rebuilds_total{outcome=\"ok\"} %llu\n", static_cast<unsigned long long>(rebuilds_));
   line("circlewise_collector_model_rebuilds_total{outcome=\"failed\"} %llu\n",
        static_cast<unsigned long long>(rebuild_failures_));
+  s += "# HELP circlewise_collector_estimates_total GET /v1/estimates answers, served from the cache (hit) or computed (miss).\n"
+       "# TYPE circlewise_collector_estimates_total counter\n";
+  line("circlewise_collector_estimates_total{cache=\"hit\"} %llu\n", static_cast<unsigned long long>(estimates_hit_));
+  line("circlewise_collector_estimates_total{cache=\"miss\"} %llu\n", static_cast<unsigned long long>(estimates_miss_));
   s += "# HELP circlewise_collector_model_version Version of the published model (0: none yet).\n"
        "# TYPE circlewise_collector_model_version gauge\n";
   line("circlewise_collector_model_version %lld\n", static_cast<long long>(model_version));

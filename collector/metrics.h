@@ -19,6 +19,7 @@ class Metrics {
   void refused(const std::string& why);
   void request(const std::string& route, int status, double seconds);
   void rebuild(bool ok);
+  void estimates(bool from_cache);
   // model_version 0: none yet.
   std::string render(int64_t model_version, int64_t model_created, int64_t stored_reports) const;
 
@@ -31,7 +32,7 @@ class Metrics {
     double sum = 0;
   };
   mutable std::mutex mutex_;
-  uint64_t accepted_ = 0, duplicates_ = 0, rebuilds_ = 0, rebuild_failures_ = 0;
+  uint64_t accepted_ = 0, duplicates_ = 0, rebuilds_ = 0, rebuild_failures_ = 0, estimates_hit_ = 0, estimates_miss_ = 0;
   std::map<std::string, uint64_t> rejected_, refused_;
   std::map<std::pair<std::string, int>, uint64_t> responses_;
   std::map<std::string, Histogram> latency_;

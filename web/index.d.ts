@@ -837,10 +837,17 @@ export interface Circlewise {
    * An item model (the published format, method `ldp-cosine`) from an item and a pair aggregator
    * over the same catalogue: pairs among the `topItems` most frequent courses (default 300).
    * Pass `model` to {@link Circlewise.loadModel}.
+   *
+   * `publicCounts` (the hybrid, method `ldp-hybrid-cosine`): the site's own number of learners per
+   * course, in catalogue order. Popularity and the top courses then come from these counts (item
+   * reports are not used) and the private pair estimates are shrunk towards the independence prior
+   * they give (docs/privacy.md, "The hybrid model"); what devices report does not change.
+   * @throws Error when `publicCounts` does not have one count >= 0 per catalogue course.
    */
   buildModelFromReports(items: PrivacyAggregator, pairs: PrivacyAggregator,
     catalogue: (string | { id: string; title?: string; category?: string; price?: number })[],
-    options?: { topItems?: number; k?: number; shrinkage?: number; minSupport?: number; method?: 'cosine' | 'ease' }):
+    options?: { topItems?: number; k?: number; shrinkage?: number; minSupport?: number; method?: 'cosine' | 'ease';
+      minZ?: number | 'auto'; publicCounts?: number[] }):
     { model: object; report: object };
 }
 
@@ -1476,7 +1483,11 @@ export interface RecommenderEvaluation {
   /** Reports the simulated devices sent per private model (0 without `ldpEpsilons`). */
   ldpItemReports: number;
   ldpPairReports: number;
-  /** popularity, popularity in community, item-item cosine, [item-item EASE], then `ldp eps=E` per epsilon. */
+  /**
+   * popularity, popularity in community, item-item cosine, [item-item EASE], then per epsilon
+   * `ldp eps=E` and `ldp hybrid eps=E` (the same pair reports + the training log's per-course
+   * learner counts as the site's public counts).
+   */
   methods: { method: string; cases: number; recall: number; ndcg: number; coverage: number; heldOutNotInModel: number }[];
 }
 

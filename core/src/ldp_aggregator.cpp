@@ -222,6 +222,15 @@ FrequencyEstimates LdpAggregator::estimate(const std::vector<uint64_t>& values) 
   return out;
 }
 
+double LdpAggregator::count_variance_at(double share) const {
+  double v = 0;
+  for (const auto& [key, g] : groups_) {
+    const double n = static_cast<double>(g.n);
+    v += count_variance(g.params, n, std::clamp(share, 0.0, 1.0) * n);
+  }
+  return v;
+}
+
 nlohmann::json to_json(const FrequencyEstimates& e, ReportKind kind, uint64_t items) {
   nlohmann::json rows = nlohmann::json::array(), pairs = nlohmann::json::array();
   for (size_t i = 0; i < e.values.size(); ++i) {
@@ -294,6 +303,13 @@ LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {
       o.top_items = it->get<uint32_t>();
     } else if (it.key() == "minZ") {
       o.min_z = it->is_string() && it->get<std::string>() == "auto" ? -1 : ldp_number_in(j, "minZ", 0, 10);
+    } else if (it.key() == "publicCounts") {
+      if (!it->is_array()) throw InputError("option \"publicCounts\" must be an array of learner counts in catalogue order");
+      for (const auto& c : *it) {
+        if (!c.is_number() || !std::isfinite(c.get<double>()) || c.get<double>() < 0)
+          throw InputError("option \"publicCounts\": every count must be a finite number >= 0, got " + c.dump());
+        o.public_counts.push_back(c.get<double>());
+      }
     } else if (it.key() == "events" || it.key() == "titles") {
       throw InputError("option \"" + it.key() + "\" applies to models built from event logs, not from reports");
     } else {
@@ -307,6 +323,31 @@ LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j) {
   if (!rest.contains("k")) o.model.k = defaults.k;
   return o;
 }
+
+namespace {
+
+// Raw estimates (and plug-in variances) of every pair among `top`, as symmetric matrices.
+void pair_estimates_among(const LdpAggregator& pairs, const std::vector<uint64_t>& top, Eigen::MatrixXd& count,
+                          Eigen::MatrixXd& variance) {
+  const uint64_t d = pairs.options().items;
+  const size_t m = top.size();
+  std::vector<uint64_t> wanted;
+  wanted.reserve(m * (m - 1) / 2);
+  for (size_t i = 0; i < m; ++i)
+    for (size_t j = i + 1; j < m; ++j) wanted.push_back(pair_index(top[i], top[j], d));
+  FrequencyEstimates pc = pairs.estimate(wanted);
+  const auto mi = static_cast<Eigen::Index>(m);
+  count = Eigen::MatrixXd::Zero(mi, mi);
+  variance = Eigen::MatrixXd::Zero(mi, mi);
+  Eigen::Index t = 0;
+  for (Eigen::Index i = 0; i < mi; ++i)
+    for (Eigen::Index j = i + 1; j < mi; ++j, ++t) {
+      count(i, j) = count(j, i) = pc.count[t];
+      variance(i, j) = variance(j, i) = pc.variance[t];
+    }
+}
+
+}  // namespace
 
 LdpCooccurrence cooccurrence_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs, uint32_t top_items) {
   if (items.options().kind != ReportKind::kItem || pairs.options().kind != ReportKind::kPair)
@@ -328,20 +369,123 @@ LdpCooccurrence cooccurrence_from_ldp(const LdpAggregator& items, const LdpAggre
   const auto mi = static_cast<Eigen::Index>(m);
   c.frequency.resize(mi);
   for (Eigen::Index i = 0; i < mi; ++i) c.frequency[i] = f.count[static_cast<Eigen::Index>(c.top[static_cast<size_t>(i)])];
-  std::vector<uint64_t> wanted;
-  wanted.reserve(m * (m - 1) / 2);
-  for (size_t i = 0; i < m; ++i)
-    for (size_t j = i + 1; j < m; ++j) wanted.push_back(pair_index(c.top[i], c.top[j], d));
-  FrequencyEstimates pc = pairs.estimate(wanted);
-  c.cooccurrence = Eigen::MatrixXd::Zero(mi, mi);
-  c.pair_variance = Eigen::MatrixXd::Zero(mi, mi);
-  Eigen::Index t = 0;
-  for (Eigen::Index i = 0; i < mi; ++i)
-    for (Eigen::Index j = i + 1; j < mi; ++j, ++t) {
-      c.cooccurrence(i, j) = c.cooccurrence(j, i) = pc.count[t];
-      c.pair_variance(i, j) = c.pair_variance(j, i) = pc.variance[t];
-    }
+  pair_estimates_among(pairs, c.top, c.cooccurrence, c.pair_variance);
   return c;
+}
+
+HybridCooccurrence hybrid_cooccurrence(const LdpAggregator& pairs, const std::vector<double>& pub, uint32_t top_items) {
+  if (pairs.options().kind != ReportKind::kPair) throw InputError("the hybrid co-occurrence needs a pair aggregator");
+  const uint64_t d = pairs.options().items;
+  if (pub.size() != d)
+    throw InputError("there are " + std::to_string(pub.size()) + " public counts but the reports are over " +
+                     std::to_string(d) + " items");
+  if (top_items < 2) throw InputError("option \"topItems\" must be at least 2");
+  double total = 0, sum_sq = 0;
+  for (double f : pub) {
+    if (!std::isfinite(f) || f < 0) throw InputError("public counts must be finite and >= 0");
+    total += f;
+  }
+  for (double f : pub) sum_sq += total > 0 ? (f / total) * (f / total) : 0;
+  HybridCooccurrence h;
+  std::vector<uint64_t> order(d);
+  std::iota(order.begin(), order.end(), uint64_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](uint64_t a, uint64_t b) { return pub[a] > pub[b]; });
+  h.top.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min<uint64_t>(d, top_items)));
+  const auto m = static_cast<Eigen::Index>(h.top.size());
+  h.frequency.resize(m);
+  for (Eigen::Index i = 0; i < m; ++i) h.frequency[i] = pub[h.top[static_cast<size_t>(i)]];
+  Eigen::MatrixXd plugin;
+  pair_estimates_among(pairs, h.top, h.estimate, plugin);
+
+  const double n = static_cast<double>(pairs.accepted());
+  const double scale = total > 0 && sum_sq < 1 ? 2 * n / ((1 - sum_sq) * total * total) : 0;
+  h.prior = Eigen::MatrixXd::Zero(m, m);
+  for (Eigen::Index i = 0; i < m; ++i)
+    for (Eigen::Index j = i + 1; j < m; ++j) h.prior(i, j) = h.prior(j, i) = scale * h.frequency[i] * h.frequency[j];
+  h.variance = Eigen::MatrixXd::Zero(m, m);
+  std::vector<double> d2, v;  // squared deviations from the prior and their noise variances, pairs i < j
+  d2.reserve(static_cast<size_t>(m * (m - 1) / 2));
+  v.reserve(d2.capacity());
+  for (Eigen::Index i = 0; i < m; ++i)
+    for (Eigen::Index j = i + 1; j < m; ++j) {
+      const double x = h.prior(i, j);
+      const double vij = n > 0 ? pairs.count_variance_at(x / n) : 0;
+      h.variance(i, j) = h.variance(j, i) = vij;
+      d2.push_back((h.estimate(i, j) - x) * (h.estimate(i, j) - x));
+      v.push_back(vij);
+    }
+  // Spike and slab by EM: a pair is either independent (deviation ~ N(0, v)) or, with probability
+  // share, associated (deviation ~ N(0, v + tau2)). Linear shrinkage with one prior variance would
+  // spread the few strong pairs' signal over all pairs and shrink everything to the prior.
+  const size_t P = d2.size();
+  double mean_v = 0, mean_d2 = 0;
+  for (size_t t = 0; t < P; ++t) mean_v += v[t] / static_cast<double>(P), mean_d2 += d2[t] / static_cast<double>(P);
+  std::vector<double> resp(P, 0.0);
+  double share = 0.01, tau2 = std::max(mean_d2 - mean_v, mean_v);
+  auto responsibility = [&](size_t t) {
+    if (!(v[t] > 0) || !(tau2 > 0)) return 0.0;
+    // log N(d; 0, v + tau2) - log N(d; 0, v), without the shared constant
+    const double s0 = v[t], s1 = v[t] + tau2;
+    const double log_ratio = 0.5 * std::log(s0 / s1) + 0.5 * d2[t] * (1 / s0 - 1 / s1);
+    const double prior_odds = std::log(share / (1 - share));
+    return 1 / (1 + std::exp(-std::min(700.0, log_ratio + prior_odds)));
+  };
+  for (int iter = 0; iter < 200 && P > 0 && mean_v > 0; ++iter) {
+    double sr = 0, srd = 0;
+    for (size_t t = 0; t < P; ++t) {
+      resp[t] = responsibility(t);
+      sr += resp[t], srd += resp[t] * (d2[t] - v[t]);
+    }
+    const double next_share = std::clamp(sr / static_cast<double>(P), 1e-9, 1 - 1e-9);
+    const double next_tau2 = sr > 0 ? std::max(0.0, srd / sr) : 0;
+    const bool done = std::abs(next_share - share) < 1e-9 && std::abs(next_tau2 - tau2) <= 1e-9 * (1 + tau2);
+    share = next_share, tau2 = next_tau2;
+    if (done || tau2 == 0) break;
+  }
+  h.slab_share = tau2 > 0 ? share : 0;
+  h.slab_variance = tau2;
+  h.shrunk = h.prior;
+  h.association = Eigen::MatrixXd::Zero(m, m);
+  size_t t = 0;
+  for (Eigen::Index i = 0; i < m; ++i)
+    for (Eigen::Index j = i + 1; j < m; ++j, ++t) {
+      const double r = tau2 > 0 ? responsibility(t) : 0;
+      const double excess = r * tau2 / (tau2 + v[t]) * (h.estimate(i, j) - h.prior(i, j));
+      h.shrunk(i, j) = h.shrunk(j, i) = h.prior(i, j) + excess;
+      if (r > 0.5 && excess > 0) h.association(i, j) = h.association(j, i) = excess;
+    }
+  return h;
+}
+
+std::vector<double> public_counts_from_json(const nlohmann::json& j, const std::vector<ModelItem>& catalogue,
+                                            size_t* missing) {
+  auto count_of = [](const nlohmann::json& c, const std::string& where) {
+    if (!c.is_number() || !std::isfinite(c.get<double>()) || c.get<double>() < 0)
+      throw InputError("public counts: " + where + " must be a finite number >= 0, got " + c.dump());
+    return c.get<double>();
+  };
+  std::vector<double> out(catalogue.size(), 0.0);
+  if (missing) *missing = 0;
+  if (j.is_array()) {
+    if (j.size() != catalogue.size())
+      throw InputError("public counts: the array has " + std::to_string(j.size()) + " counts but the catalogue has " +
+                       std::to_string(catalogue.size()) + " items");
+    for (size_t i = 0; i < j.size(); ++i) out[i] = count_of(j[i], "[" + std::to_string(i) + "]");
+    return out;
+  }
+  if (!j.is_object())
+    throw InputError("public counts must be an array in catalogue order or an object {\"<item id>\": learners}");
+  std::unordered_map<std::string, size_t> at;
+  for (size_t i = 0; i < catalogue.size(); ++i) at.emplace(catalogue[i].id, i);
+  std::vector<char> seen(catalogue.size(), 0);
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    auto f = at.find(it.key());
+    if (f == at.end()) throw InputError("public counts: \"" + it.key() + "\" is not in the catalogue");
+    out[f->second] = count_of(*it, "\"" + it.key() + "\"");
+    seen[f->second] = 1;
+  }
+  if (missing) *missing = static_cast<size_t>(std::count(seen.begin(), seen.end(), 0));
+  return out;
 }
 
 ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
@@ -350,9 +494,21 @@ ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregat
   if (catalogue.size() != d)
     throw InputError("the catalogue has " + std::to_string(catalogue.size()) + " items but the reports are over " +
                      std::to_string(d));
-  LdpCooccurrence c = cooccurrence_from_ldp(items, pairs, opt.top_items);
+  const bool hybrid = !opt.public_counts.empty();
+  LdpCooccurrence c;
+  if (hybrid) {
+    HybridCooccurrence h = hybrid_cooccurrence(pairs, opt.public_counts, opt.top_items);
+    c.top = std::move(h.top);
+    c.frequency = std::move(h.frequency);
+    c.cooccurrence = std::move(h.association);
+    c.pair_variance = std::move(h.variance);
+  } else {
+    c = cooccurrence_from_ldp(items, pairs, opt.top_items);
+  }
   const double pairs_among_top = static_cast<double>(c.top.size()) * static_cast<double>(c.top.size() - 1) / 2;
-  const double min_z = opt.min_z >= 0 ? opt.min_z : pairs_among_top > 1 ? two_sided_z(1 - 2 / pairs_among_top) : 0;
+  const double min_z = opt.min_z >= 0 ? opt.min_z
+                       : !hybrid && pairs_among_top > 1 ? two_sided_z(1 - 2 / pairs_among_top)
+                                                        : 0;
   if (min_z > 0) {
     for (Eigen::Index i = 0; i < c.cooccurrence.rows(); ++i)
       for (Eigen::Index j = 0; j < c.cooccurrence.cols(); ++j)
@@ -363,18 +519,23 @@ ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregat
   ItemModelBuild built = build_item_model_from_counts(sub, c.frequency, c.cooccurrence, opt.model);
 
   // Back to the whole catalogue: top items keep their neighbours (re-indexed), others get none.
-  FrequencyEstimates f = items.estimate();
+  Eigen::VectorXd f(static_cast<Eigen::Index>(d));
+  if (hybrid) {
+    for (uint64_t i = 0; i < d; ++i) f[static_cast<Eigen::Index>(i)] = opt.public_counts[i];
+  } else {
+    f = items.estimate().count;
+  }
   ItemModelBuild out;
   out.report = built.report;
   ItemModel& model = out.model;
-  model.method = "ldp-" + built.model.method;
+  model.method = (hybrid ? "ldp-hybrid-" : "ldp-") + built.model.method;
   model.k = built.model.k;
   model.items = catalogue;
   std::vector<Eigen::Index> row_of(d, -1);
   for (size_t r = 0; r < c.top.size(); ++r) row_of[c.top[r]] = static_cast<Eigen::Index>(r);
   model.offset.assign(1, 0);
   for (uint64_t i = 0; i < d; ++i) {
-    const double est = f.count[static_cast<Eigen::Index>(i)];
+    const double est = f[static_cast<Eigen::Index>(i)];
     if (est < 0 && row_of[i] < 0) ++out.report.negative_estimates_clamped;
     model.items[i].popularity = std::max(0.0, est);
     if (row_of[i] >= 0) {

@@ -514,9 +514,16 @@ EvaluationResult evaluate_leave_last_out(const EventLog& log, const EvaluationOp
     lo.min_z = o.ldp_min_z;
     lo.model.k = o.model.k;
     ItemModel m = item_model_from_ldp(items, pairs, catalogue, lo).model;
-    char name[32];
+    char name[40];
     std::snprintf(name, sizeof name, "ldp eps=%g", eps);
     out.methods.push_back(evaluate(Recommender(std::move(m)), split, o.n, name));
+    // The hybrid: the site's own per-course learner counts (here: the training log's, which is
+    // what the site knows) for popularity and as the prior; only pairs from the same reports.
+    lo.public_counts.clear();
+    for (const ModelItem& it : catalogue) lo.public_counts.push_back(it.popularity);
+    ItemModel hm = item_model_from_ldp(items, pairs, catalogue, lo).model;
+    std::snprintf(name, sizeof name, "ldp hybrid eps=%g", eps);
+    out.methods.push_back(evaluate(Recommender(std::move(hm)), split, o.n, name));
   }
   return out;
 }

@@ -35,7 +35,13 @@ out=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 1,8 --ldp-seed 2)
 check "model evaluate lists the private models" "$(grep -q '^ldp eps=1 ' <<<"$out" && grep -q '^ldp eps=8 ' <<<"$out"; echo $?)"
 check "model evaluate says how many reports the private models used" "$(grep -q 'rebuilt from [0-9]* item and [0-9]* pair reports' <<<"$out"; echo $?)"
 json=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 8 --ldp-seed 2 --json)
-check "model evaluate --json has the private model and report counts" "$(node -e 'const r=JSON.parse(process.argv[1]); process.exit(r.methods.at(-1).method==="ldp eps=8" && r.ldpItemReports>0 && r.ldpPairReports>0 ? 0 : 1)' "$json"; echo $?)"
+check "model evaluate --json has the private models (plain, hybrid) and report counts" "$(node -e 'const r=JSON.parse(process.argv[1]); process.exit(r.methods.at(-2).method==="ldp eps=8" && r.methods.at(-1).method==="ldp hybrid eps=8" && r.ldpItemReports>0 && r.ldpPairReports>0 ? 0 : 1)' "$json"; echo $?)"
+check "model evaluate lists the hybrid private models" "$(grep -q '^ldp hybrid eps=1 ' <<<"$out" && grep -q '^ldp hybrid eps=8 ' <<<"$out"; echo $?)"
+# The hybrid from reports + the site's public counts ({id: learners}; ids left out count 0).
+"$cli" ldp simulate "$dir/q.csv" --epsilon 4 --seed 3 --catalogue "$dir/qcat.json" > "$dir/q.ndjson" 2>/dev/null
+node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1])); const o={}; c.slice(1).forEach((id,i)=>{o[id]=i+1}); require("fs").writeFileSync(process.argv[2], JSON.stringify(o))' "$dir/qcat.json" "$dir/qcounts.json"
+json=$("$cli" ldp aggregate "$dir/q.ndjson" --catalogue "$dir/qcat.json" --model "$dir/qhybrid.json" --public-counts "$dir/qcounts.json" --json)
+check "ldp aggregate --public-counts builds the hybrid and reports missing courses" "$(node -e 'const r=JSON.parse(process.argv[1]); const m=JSON.parse(require("fs").readFileSync(process.argv[2])); process.exit(r.model.method==="ldp-hybrid-cosine" && r.model.publicCountsMissing===1 && m.items[0].popularity===0 && m.items[2].popularity===2 ? 0 : 1)' "$json" "$dir/qhybrid.json"; echo $?)"
 err=$("$cli" model evaluate "$dir/q.csv" --ldp-epsilons 0.5,20 2>&1 >/dev/null); code=$?
 check "an absurd epsilon is refused with the range" "$([ $code -eq 1 ] && grep -qF 'every epsilon must be a number in [0.01, 10], got 20' <<<"$err"; echo $?)"
 
@@ -88,6 +94,9 @@ bad "model recommend huge n" 1 'option "n" must be an integer between 1 and 1000
 bad "ldp epsilon above the maximum" 1 'option "epsilon" must be a number in [0.01, 10]' -- ldp plan --epsilon 1000
 bad "ldp NaN epsilon" 2 "--epsilon takes a number" -- ldp simulate "$dir/events.csv" --epsilon nan
 bad "ldp aggregate bad items" 1 'option "items" (catalogue size) must be an integer in [2, 2147483648]' -- ldp aggregate "$dir/empty" --items 1
+bad "ldp aggregate --public-counts without --model" 2 "--public-counts is used by --model FILE" -- ldp aggregate "$dir/q.ndjson" --catalogue "$dir/qcat.json" --public-counts "$dir/qcounts.json"
+printf '{"no-such-course": 1}' > "$dir/badcounts.json"
+bad "ldp aggregate --public-counts with an unknown course" 1 '"no-such-course" is not in the catalogue' -- ldp aggregate "$dir/q.ndjson" --catalogue "$dir/qcat.json" --model "$dir/qh2.json" --public-counts "$dir/badcounts.json"
 out=$(printf '{"v":1}\n{oops\n' | "$cli" ldp aggregate - --items 5)
 check "bad input: ldp aggregate counts rejected reports with their line" "$(grep -q '2 rejected' <<<"$out" && grep -q 'line 2' <<<"$out"; echo $?)"
 bad "abtest impossible counts" 1 '"conversions" (20) cannot exceed "visitors" (10)' -- abtest analyze --variant a:10:20 --variant b:10:1

@@ -200,6 +200,14 @@ const FLAGS = {
   'unreachable database': () => fails(['--catalogue', CATALOGUE, '--db', 'postgresql://127.0.0.1:1/none?connect_timeout=5'], 1,
     /cannot connect to PostgreSQL/),
   'port in use': () => fails(['--catalogue', CATALOGUE, '--data', files, '--port', String(c.port)], 1, /cannot listen/),
+  'public counts not JSON': async () => {
+    await writeFile(join(files, 'counts-cut.json'), '{"py-101": 20');
+    fails(run('--public-counts', join(files, 'counts-cut.json')), 1, /the public counts file .* is not valid JSON/);
+  },
+  'public counts of an unknown course': async () => {
+    await writeFile(join(files, 'counts-unknown.json'), '{"no-such-course": 3}');
+    fails(run('--public-counts', join(files, 'counts-unknown.json')), 1, /"no-such-course" is not in the catalogue/);
+  },
 };
 
 describe('collector bad-input contract', () => {

@@ -5,6 +5,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'node:http';
+import { writeFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   startCollector, report, post, rebuild, getJson, metrics, cw, ITEMS, TOKEN, PG_URL, freshPgDatabase, tempDir, rawRequest,
 } from './collector_harness.mjs';
@@ -186,6 +188,95 @@ for (const [name, storage] of backends) {
       } finally {
         await c.stop();
         c.cleanup();
+      }
+    });
+
+    test('/v1/estimates is served from a cache until a report is stored or a model is published', async () => {
+      const c = await startCollector({ ...storage(), env: { CIRCLEWISE_COLLECTOR_ADMIN_TOKEN: TOKEN } });
+      try {
+        const batch = (n) => Array.from({ length: n }, (_, i) => [report('item', [i % 4, 4 + (i % 4)]), report('pair', [i % 4, 4 + (i % 4)])]).flat();
+        assert.equal((await post(c.url, { reports: batch(20) })).json.accepted, 40);
+        const cached = async (path) => {
+          const res = await fetch(`${c.url}${path}`);
+          return { state: res.headers.get('x-estimates-cache'), text: await res.text() };
+        };
+        for (const path of ['/v1/estimates', '/v1/estimates?kind=pair&top=4']) {
+          const first = await cached(path);
+          assert.equal(first.state, 'miss', path);
+          const second = await cached(path);
+          assert.equal(second.state, 'hit', path);
+          assert.equal(second.text, first.text, `${path}: the cached body is the computed one`);
+          assert.equal(JSON.parse(second.text).reports, 20);
+        }
+        // Another "top" is another entry.
+        assert.equal((await cached('/v1/estimates?kind=pair&top=5')).state, 'miss');
+        // New reports invalidate every entry; the recomputed body counts them.
+        assert.equal((await post(c.url, { reports: batch(5) })).json.accepted, 10);
+        const after = await cached('/v1/estimates');
+        assert.equal(after.state, 'miss');
+        assert.equal(JSON.parse(after.text).reports, 25);
+        assert.equal((await cached('/v1/estimates?kind=pair&top=4')).state, 'miss');
+        assert.equal((await cached('/v1/estimates')).state, 'hit');
+        // A duplicate (retried) batch stores nothing: still served from the cache.
+        // So does a rejected one. A rebuild (new model version) invalidates.
+        assert.equal((await post(c.url, { reports: [{ v: 1 }] })).json.rejected, 1);
+        assert.equal((await cached('/v1/estimates')).state, 'hit');
+        assert.equal((await rebuild(c.url)).status, 200);
+        assert.equal((await cached('/v1/estimates')).state, 'miss');
+        assert.equal((await cached('/v1/estimates')).state, 'hit');
+        // Counted for Prometheus: 6 computed, 5 from the cache above.
+        const m = (await metrics(c.url)).values;
+        assert.equal(m['circlewise_collector_estimates_total{cache="miss"}'], 6);
+        assert.equal(m['circlewise_collector_estimates_total{cache="hit"}'], 5);
+      } finally {
+        await c.stop();
+        c.cleanup();
+      }
+    });
+
+    test('with the site\'s public counts the model is the hybrid: their popularity, pairs from reports', async () => {
+      const dir = tempDir();
+      const file = join(dir, 'counts.json');
+      // What the site knows from its own enrolments (mk-201 left out: counts 0, reported as missing).
+      const counts = { 'py-101': 200, 'py-201': 200, 'ux-101': 200, 'ux-201': 200, 'sql-101': 30, 'sql-201': 20, 'mk-101': 10 };
+      writeFileSync(file, JSON.stringify(counts));
+      const c = await startCollector({ ...storage(), args: ['--public-counts', file], env: { CIRCLEWISE_COLLECTOR_ADMIN_TOKEN: TOKEN } });
+      try {
+        // Before any report: popularity is the site's counts.
+        const first = await (await fetch(`${c.url}/v1/model`)).json();
+        assert.equal(first.method, 'ldp-hybrid-cosine');
+        assert.deepEqual(Object.fromEntries(first.items.map((x) => [x.id, x.popularity])), { ...counts, 'mk-201': 0 });
+        const reports = [];
+        for (let i = 0; i < 400; ++i) {
+          const history = i % 2 ? [2, 3] : [4, 5];
+          reports.push(report('item', history, { epsilon: 4 }), report('pair', history, { epsilon: 4 }));
+        }
+        for (let i = 0; i < reports.length; i += 200) assert.equal((await post(c.url, { reports: reports.slice(i, i + 200) })).json.accepted, 200);
+        const r = await rebuild(c.url);
+        assert.equal(r.status, 200, JSON.stringify(r.json));
+        assert.equal(r.json.method, 'ldp-hybrid-cosine');
+        assert.deepEqual(r.json.publicCounts, { file, courses: 7, missing: 1 });
+        const model = cw.loadModel(await (await fetch(`${c.url}/v1/model`)).json());
+        const b = model.recommend(['py-101'], { n: 3 });
+        assert.equal(b.items[0].id, 'py-201', JSON.stringify(b.items));
+        assert.equal(b.items[0].source, 'neighbors');
+        assert.equal(model.recommend(['ux-201'], { n: 1 }).items[0].id, 'ux-101');
+        model.close();
+        // The file is read at every rebuild: a bad one fails the rebuild and the last model stays.
+        const version = Number((await fetch(`${c.url}/v1/model`)).headers.get('x-model-version'));
+        writeFileSync(file, JSON.stringify({ ...counts, 'no-such-course': 3 }));
+        const bad = await rebuild(c.url);
+        assert.equal(bad.status, 500);
+        assert.match(bad.json.error, /"no-such-course" is not in the catalogue/);
+        assert.equal(Number((await fetch(`${c.url}/v1/model`)).headers.get('x-model-version')), version);
+        writeFileSync(file, '{"py-101": -1');
+        assert.match((await rebuild(c.url)).json.error, /is not valid JSON/);
+        // Checked at start-up too: a collector with a bad file does not start.
+        await assert.rejects(startCollector({ ...storage(), args: ['--public-counts', file] }), /is not valid JSON/);
+      } finally {
+        await c.stop();
+        c.cleanup();
+        rmSync(dir, { recursive: true, force: true });
       }
     });
 

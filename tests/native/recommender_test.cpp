@@ -233,14 +233,20 @@ TEST(RecommenderEvaluation, PrivateModelsRebuiltFromReportsKeepTheGainAtLargeEps
   auto p = generate_platform(so);
   EvaluationOptions o = evaluation_options_from_json(nlohmann::json::parse(R"({"ldpEpsilons":[0.5,8],"ldpSeed":3})"));
   auto r = evaluate_leave_last_out(p.log, o);
-  ASSERT_EQ(r.methods.size(), 5u);
+  ASSERT_EQ(r.methods.size(), 7u);
   EXPECT_EQ(r.methods[3].name, "ldp eps=0.5");
-  EXPECT_EQ(r.methods[4].name, "ldp eps=8");
+  EXPECT_EQ(r.methods[4].name, "ldp hybrid eps=0.5");
+  EXPECT_EQ(r.methods[5].name, "ldp eps=8");
+  EXPECT_EQ(r.methods[6].name, "ldp hybrid eps=8");
   const double pop = r.methods[0].recall, item = r.methods[2].recall;
-  const double weak = r.methods[4].recall, strong = r.methods[3].recall;
+  const double weak = r.methods[5].recall, strong = r.methods[3].recall;
   ASSERT_GT(item, pop * 1.2);
   EXPECT_GT((weak - pop) / (item - pop), 0.7) << weak << " pop " << pop << " item " << item;
   EXPECT_GT(strong, pop * 0.97) << "epsilon 0.5: no worse than popularity";
+  // The hybrid takes popularity from the site's exact counts: at epsilon 0.5 it is no worse than
+  // its fallback (popularity within the community) and better than the model from noisy counts.
+  EXPECT_GT(r.methods[4].recall, r.methods[1].recall * 0.97);
+  EXPECT_GT(r.methods[4].recall, strong);
   // Without the filter, noise-only neighbours at epsilon 0.5 do worse than popularity.
   EvaluationOptions unfiltered = o;
   unfiltered.ldp_epsilons = {0.5};
@@ -254,7 +260,8 @@ TEST(RecommenderEvaluation, PrivateModelsRebuiltFromReportsKeepTheGainAtLargeEps
   EXPECT_EQ(r.ldp_pair_reports, r.ldp_item_reports - sim.learners_with_one_course);
   // Reproducible for a seed.
   auto again = evaluate_leave_last_out(p.log, o);
-  EXPECT_EQ(again.methods[4].recall, weak);
+  EXPECT_EQ(again.methods[5].recall, weak);
+  EXPECT_EQ(again.methods[6].recall, r.methods[6].recall);
 }
 
 TEST(RecommenderEvaluation, PrivateModelOptionsAreChecked) {

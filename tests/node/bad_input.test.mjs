@@ -223,8 +223,18 @@ const CONTRACT = {
   ],
   buildModelFromReports: [
     ['wrong type', () => cw.buildModelFromReports({}, {}, []), /the first two arguments must be aggregators/],
+    ['public counts of the wrong length', () => withPair((items, pairs) => cw.buildModelFromReports(items, pairs, ['a', 'b', 'c'], { publicCounts: [1, 2] })),
+      /2 public counts but the reports are over 3 items/],
+    ['negative public count', () => withPair((items, pairs) => cw.buildModelFromReports(items, pairs, ['a', 'b', 'c'], { publicCounts: [1, -2, 0] })),
+      /"publicCounts": every count must be a finite number >= 0, got -2/],
   ],
 };
+
+function withPair(f) {
+  const items = cw.createAggregator({ kind: 'item', items: 3 });
+  const pairs = cw.createAggregator({ kind: 'pair', items: 3 });
+  try { return f(items, pairs); } finally { items.close(); pairs.close(); }
+}
 
 test('docs/bad-input.md lists exactly the entry points tested here', async () => {
   const doc = await readFile(new URL('../../docs/bad-input.md', import.meta.url), 'utf8');

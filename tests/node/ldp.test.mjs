@@ -164,6 +164,19 @@ test('an item model rebuilt from private reports recovers the planted bundles', 
       assert.equal(rec.size, d);
       rec.close?.();
     }
+    // The hybrid: the site's own learners per course (public counts) for popularity and as the
+    // prior the private pair estimates are shrunk towards. Same reports, same bundles recovered.
+    const publicCounts = catalogue.map(() => 0);
+    for (const h of histories.values()) for (const i of h) publicCounts[i] += 1;
+    const hybrid = cw.buildModelFromReports(items, pairs, catalogue, { k: 5, publicCounts }).model;
+    assert.equal(hybrid.method, 'ldp-hybrid-cosine');
+    assert.deepEqual(hybrid.items.map((x) => x.popularity), publicCounts);
+    let hybridHits = 0;
+    for (const [a, b] of ds.truth.bundles) {
+      const nb = hybrid.items[byId.get(a)].neighbors;
+      if (nb.length && nb[0][0] === byId.get(b)) hybridHits++;
+    }
+    assert.ok(hybridHits >= ds.truth.bundles.length - 1, `hybrid: ${hybridHits} of ${ds.truth.bundles.length} bundles recovered`);
   } finally {
     items.close();
     pairs.close();

@@ -178,10 +178,12 @@ test('evaluateRecommender also rebuilds models from simulated LDP reports (ldpEp
   const ds = cw.generatePlatform({ seed: 5, learners: 4000, courses: 20 });
   try {
     const q = ds.evaluateRecommender({ ldpEpsilons: [1, 8], ldpSeed: 2 });
-    assert.deepEqual(q.methods.map((m) => m.method), ['popularity', 'popularity in community', 'item-item cosine', 'ldp eps=1', 'ldp eps=8']);
+    assert.deepEqual(q.methods.map((m) => m.method), ['popularity', 'popularity in community', 'item-item cosine',
+      'ldp eps=1', 'ldp hybrid eps=1', 'ldp eps=8', 'ldp hybrid eps=8']);
     assert.ok(q.ldpItemReports > q.ldpPairReports && q.ldpPairReports > 0);
-    const [pop, , item, , weak] = q.methods;
+    const [pop, , item, , , weak, hybrid] = q.methods;
     assert.ok(weak.recall > pop.recall, `ldp eps=8 ${weak.recall} vs popularity ${pop.recall}`);
+    assert.ok(hybrid.recall > pop.recall, `ldp hybrid eps=8 ${hybrid.recall} vs popularity ${pop.recall}`);
     assert.ok(item.recall > pop.recall);
     assert.deepEqual(ds.evaluateRecommender({ ldpEpsilons: [1, 8], ldpSeed: 2 }), q, 'seeded: reproducible');
     assert.throws(() => ds.evaluateRecommender({ ldpEpsilons: [0.001] }), /every epsilon must be a number in \[0\.01, 10\]/);

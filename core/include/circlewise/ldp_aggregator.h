@@ -89,6 +89,10 @@ class LdpAggregator {
   FrequencyEstimates estimate() const;
   // Only the listed values (each < domain()).
   FrequencyEstimates estimate(const std::vector<uint64_t>& values) const;
+  // Closed-form variance of the estimate of a value held by `share` (0..1) of the reporters, over
+  // every (mechanism, epsilon) group (share applied to each group). Unlike the plug-in variance
+  // of estimate(), it does not depend on the noisy estimate itself.
+  double count_variance_at(double share) const;
 
  private:
   struct Group {
@@ -133,8 +137,16 @@ struct LdpModelOptions {
   // Passed to build_item_model_from_counts (item_model_builder.h): method "cosine" is the
   // shrunk cosine c_ij / (sqrt(f_i f_j) + shrinkage); k neighbours per item; min_support.
   ItemModelOptions model;
+  // Hybrid model (empty = off): the site's own count of learners per course, in catalogue order
+  // (it processes every enrolment, so it needs no private report for them). Then popularity and
+  // the choice of top items come from these counts, item reports are not used, and the noisy pair
+  // estimates are shrunk towards the independence prior these counts give (hybrid_cooccurrence);
+  // the model's weights are the shrunk cosine of the association beyond that prior.
+  // The significance filter is off unless min_z is set explicitly (>= 0). Devices report the same.
+  std::vector<double> public_counts;
 };
-// {"topItems":300,"minZ":"auto","k":20,"shrinkage":0,"minSupport":0,"method":"cosine"}
+// {"topItems":300,"minZ":"auto","k":20,"shrinkage":0,"minSupport":0,"method":"cosine",
+//  "publicCounts":[984,120,...]}
 LdpModelOptions ldp_model_options_from_json(const nlohmann::json& j);
 
 struct LdpCooccurrence {
@@ -147,6 +159,40 @@ struct LdpCooccurrence {
 // `items` and `pairs` must be an item and a pair aggregator over the same catalogue.
 LdpCooccurrence cooccurrence_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs, uint32_t top_items);
 
+// The hybrid's co-occurrence among the `top_items` courses with the largest public counts.
+// Prior (independence): a pair report is (i, j) with probability 2 pi_i pi_j / (1 - sum pi^2),
+// pi = public share, so prior_ij = pair reports x that. Each raw estimate e_ij has the closed-form
+// variance v_ij = count_variance_at(prior_ij / reports) of its mechanism (at the prior, so it does
+// not depend on the noise in e_ij). Most pairs are near independence and a few are strongly
+// associated, so the prior on the deviation e - prior is a spike and slab: N(0, v) for an
+// independent pair, N(0, v + tau2) with probability `share` for an associated one; share and
+// tau2 are fitted by EM on all pairs (empirical Bayes, no tuning). The posterior mean is
+//     shrunk_ij = prior_ij + P(associated | e_ij) * tau2 / (tau2 + v_ij) * (e_ij - prior_ij).
+// The model's co-occurrence is the association beyond independence, shrunk_ij - prior_ij, for the
+// pairs more likely associated than not (posterior > 1/2) and above the prior; every other pair
+// gets no neighbour, so the recommender's popularity fallback (public counts, the learner's
+// community first) is the prior. Pairs whose evidence is within the noise add nothing; strong pairs
+// keep most of their estimate.
+struct HybridCooccurrence {
+  std::vector<uint64_t> top;   // catalogue indices, largest public count first (ties: lower index)
+  Eigen::VectorXd frequency;   // public counts of top
+  Eigen::MatrixXd estimate;    // raw unbiased pair estimates among top (symmetric, 0 diagonal)
+  Eigen::MatrixXd prior;       // prior_ij
+  Eigen::MatrixXd variance;    // v_ij (closed form)
+  Eigen::MatrixXd shrunk;      // posterior means of the pair counts
+  Eigen::MatrixXd association; // what the model uses: shrunk - prior where associated, else 0
+  double slab_share = 0;       // fitted share of associated pairs (0: every pair is the prior)
+  double slab_variance = 0;    // fitted tau2
+};
+HybridCooccurrence hybrid_cooccurrence(const LdpAggregator& pairs, const std::vector<double>& public_counts,
+                                       uint32_t top_items);
+
+// Public counts from JSON against a catalogue: an array of numbers in catalogue order, or an
+// object {"<item id>": count}. Counts must be finite and >= 0; an id not in the catalogue is an
+// error (named); catalogue items missing from the object count 0 and are counted in `missing`.
+std::vector<double> public_counts_from_json(const nlohmann::json& j, const std::vector<ModelItem>& catalogue,
+                                            size_t* missing = nullptr);
+
 // The catalogue a model from reports names, in the index order reports use: a JSON array of item
 // ids or of {"id", "title"?, "category"?, "price"?} objects, or an item model (its items, without
 // their popularity). Throws InputError naming the entry.
@@ -155,7 +201,8 @@ std::vector<ModelItem> model_catalogue_from_json(const nlohmann::json& j);
 // An item model in the published format from the two aggregates: the shrunk-cosine (or EASE)
 // builder of item_model_builder.h run on the estimated counts among the top items, mapped back to
 // the whole catalogue. `catalogue` names the items (size == catalogue size; popularity is
-// replaced by the estimate, clipped at 0). The model's method is "ldp-<method>".
+// replaced by the estimate, clipped at 0). The model's method is "ldp-<method>"; with
+// options.public_counts it is the hybrid "ldp-hybrid-<method>" (popularity = the public counts).
 ItemModelBuild item_model_from_ldp(const LdpAggregator& items, const LdpAggregator& pairs,
                                    const std::vector<ModelItem>& catalogue, const LdpModelOptions& options);
 

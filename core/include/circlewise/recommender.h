@@ -126,7 +126,9 @@ struct EvaluationOptions {
   bool ease = false;        // also evaluate EASE (small catalogues)
   // Private models: for each epsilon, every training learner's device makes one item and one pair
   // report with the real mechanisms (simulate_ldp_reports: seeded noise, simulation only, not
-  // private), the reports are aggregated and a model is rebuilt from them (item_model_from_ldp).
+  // private), the reports are aggregated and a model is rebuilt from them (item_model_from_ldp),
+  // "ldp eps=E"; and the hybrid from the same pair reports plus the training log's per-course
+  // learner counts as the site's public counts, "ldp hybrid eps=E".
   std::vector<double> ldp_epsilons;  // empty = none
   uint64_t ldp_seed = 1;
   uint32_t ldp_top_items = 300;      // pairs are estimated among this many most frequent courses
@@ -140,7 +142,7 @@ struct EvaluationResult {
   size_t learners_evaluated = 0;
   size_t learners_skipped = 0;
   size_t courses = 0;
-  std::vector<RecommenderQuality> methods;  // popularity, popularity in community, item-item, [ease], [ldp eps=E ...]
+  std::vector<RecommenderQuality> methods;  // popularity, popularity in community, item-item, [ease], [ldp eps=E, ldp hybrid eps=E ...]
   size_t ldp_item_reports = 0;  // per private model: reports the devices of the training log sent
   size_t ldp_pair_reports = 0;
 };
