@@ -206,7 +206,7 @@ const FLAGS = {
   },
   'public counts of an unknown course': async () => {
     await writeFile(join(files, 'counts-unknown.json'), '{"no-such-course": 3}');
-    fails(run('--public-counts', join(files, 'counts-unknown.json')), 1, /"no-such-course" is not in the catalogue/);
+    fails(run('--public-counts', join(files, 'counts-unknown.json')), 1, /public counts: \\"no-such-course\\" is not in the catalogue/);
   },
 };
 
