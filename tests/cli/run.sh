@@ -116,6 +116,10 @@ bad "model fractional k" 1 'option "k" must be an integer between 1 and 1000' --
 bad "model NaN in a list" 2 '--ldp-epsilons takes numbers separated by commas, got "1,nan"' -- model evaluate "$dir/events.csv" --ldp-epsilons 1,nan
 bad "rules NaN lift" 2 '--min-lift takes a number, got "nan"' -- rules "$dir/events.csv" --min-lift nan
 bad "segment leading space" 2 '--tol takes a number, got " 5"' -- segment "$dir/events.csv" --tol " 5"
+check "number flags take every decimal form: .1, 2e-2, +2, 1e2, -0" "$(cmp -s <("$cli" abtest size --baseline .1 --mde 2e-2 --variants +2 --json) <("$cli" abtest size --baseline 0.1 --mde 0.02 --variants 2 --json) && cmp -s <("$cli" generate --learners 1e2 --seed -0) <("$cli" generate --learners 100 --seed 0); echo $?)"
+# 2^53 and 2^53 + 1 are one double: read through strtod both seeds gave the same Monte-Carlo draws.
+seeded() { "$cli" abtest analyze --variant a:100:10 --variant b:100:12 --variant c:100:11 --json --seed "$1"; }
+check "an integer flag is exact to 64 bits (a seed is not rounded through a double)" "$(! cmp -s <(seeded 9007199254740992) <(seeded 9007199254740993); echo $?)"
 # Via a file: grep -q stops reading at the first match, and under pipefail the writer's SIGPIPE would fail the check.
 "$cli" --help > "$dir/help.txt"
 check "--help lists inspect" "$(grep -q 'inspect' "$dir/help.txt"; echo $?)"
