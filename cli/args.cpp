@@ -1,6 +1,7 @@
 #include "args.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -52,14 +53,51 @@ Args parse_args(int argc, char** argv, int from, const std::vector<std::string>&
   return a;
 }
 
-nlohmann::json flag_number_json(const Args& a, const std::string& name) {
-  const std::string v = a.get(name);
+nlohmann::json number_json(const std::string& flag, const std::string& text) {
+  const auto bad = [&] { return UsageError("--" + flag + " takes a number, got \"" + text + "\""); };
+  // Decimal notation only: strtod would also take leading spaces, hex, "inf" and "nan".
+  if (text.empty() || text.find_first_not_of("0123456789+-.eE") != std::string::npos) throw bad();
+  if (text.rfind("+-", 0) == 0) throw bad();
+  const char* first = text.c_str() + (text[0] == '+' ? 1 : 0);
+  const char* last = text.c_str() + text.size();
+  const std::string digits(first[0] == '-' ? first + 1 : first, last);
+  if (!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos) {
+    // An integer literal: exact, whatever its size up to 64 bits (seeds).
+    int64_t i = 0;
+    if (auto r = std::from_chars(first, last, i); r.ec == std::errc() && r.ptr == last) return i;
+    uint64_t u = 0;
+    if (auto r = std::from_chars(first, last, u); r.ec == std::errc() && r.ptr == last) return u;
+  }
   char* end = nullptr;
-  const double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0' || !std::isfinite(x))
-    throw UsageError("--" + name + " takes a number, got \"" + v + "\"");
+  const double x = std::strtod(text.c_str(), &end);
+  if (end != last || !std::isfinite(x)) throw bad();
   if (x == std::floor(x) && std::fabs(x) < 9007199254740992.0) return static_cast<int64_t>(x);
   return x;
+}
+
+nlohmann::json flag_number_json(const Args& a, const std::string& name) { return number_json(name, a.get(name)); }
+
+nlohmann::json numbers_json(const std::string& flag, const std::string& text) {
+  nlohmann::json out = nlohmann::json::array();
+  try {
+    for (size_t from = 0;;) {
+      const size_t comma = text.find(',', from);
+      out.push_back(number_json(flag, text.substr(from, comma - from)));
+      if (comma == std::string::npos) return out;
+      from = comma + 1;
+    }
+  } catch (const UsageError&) {
+    throw UsageError("--" + flag + " takes numbers separated by commas, got \"" + text + "\"");
+  }
+}
+
+int64_t flag_integer(const Args& a, const std::string& name, int64_t lo, int64_t hi) {
+  const nlohmann::json j = flag_number_json(a, name);
+  if (!j.is_number_integer() || (j.is_number_unsigned() && j.get<uint64_t>() > static_cast<uint64_t>(hi)) ||
+      j.get<int64_t>() < lo || j.get<int64_t>() > hi)
+    throw UsageError("--" + name + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "], got \"" + a.get(name) + "\"");
+  return j.get<int64_t>();
 }
 
 const std::vector<std::string>& read_flags() {

@@ -16,20 +16,19 @@
 namespace circlewise::cli {
 namespace {
 
-double to_number(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0' || !std::isfinite(x)) throw UsageError("--" + flag + " takes a number, got \"" + v + "\"");
-  return x;
-}
-
-std::vector<double> to_numbers(const std::string& flag, const std::string& v) {
-  std::vector<double> out;
-  std::stringstream s(v);
-  std::string part;
-  while (std::getline(s, part, ',')) out.push_back(to_number(flag, part));
-  if (out.empty()) throw UsageError("--" + flag + " takes a comma-separated list of numbers");
-  return out;
+// Numbers go to the option readers as JSON (number_json), which check ranges and integers by name.
+nlohmann::json variant_json(const std::string& v) {
+  // NAME:VISITORS:CONVERSIONS
+  const auto form = [&] { return UsageError("--variant takes NAME:VISITORS:CONVERSIONS, got \"" + v + "\""); };
+  auto c2 = v.rfind(':'), c1 = c2 == std::string::npos || c2 == 0 ? std::string::npos : v.rfind(':', c2 - 1);
+  if (c1 == std::string::npos || c1 == 0) throw form();
+  try {
+    return {{"name", v.substr(0, c1)},
+            {"visitors", number_json("variant", v.substr(c1 + 1, c2 - c1 - 1))},
+            {"conversions", number_json("variant", v.substr(c2 + 1))}};
+  } catch (const UsageError&) {
+    throw form();
+  }
 }
 
 std::string read_text(const std::string& path) {
@@ -67,15 +66,15 @@ int size(const Args& a) {
   if (!a.positional.empty()) throw UsageError("abtest size takes no file arguments");
   nlohmann::json o = nlohmann::json::object();
   for (const auto& [k, v] : a.flags) {
-    if (k == "baseline") o["baselineRate"] = to_number(k, v);
-    else if (k == "mde") o["mde"] = to_number(k, v);
+    if (k == "baseline") o["baselineRate"] = number_json(k, v);
+    else if (k == "mde") o["mde"] = number_json(k, v);
     else if (k == "relative") o["relative"] = true;
-    else if (k == "alpha") o["alpha"] = to_number(k, v);
-    else if (k == "power") o["power"] = to_number(k, v);
+    else if (k == "alpha") o["alpha"] = number_json(k, v);
+    else if (k == "power") o["power"] = number_json(k, v);
     else if (k == "one-sided") o["twoSided"] = false;
-    else if (k == "variants") o["variants"] = static_cast<int64_t>(to_number(k, v));
+    else if (k == "variants") o["variants"] = number_json(k, v);
     else if (k == "formula") o["formula"] = v;
-    else if (k == "daily-traffic") o["dailyTraffic"] = to_number(k, v);
+    else if (k == "daily-traffic") o["dailyTraffic"] = number_json(k, v);
   }
   if (!o.contains("baselineRate") || !o.contains("mde")) throw UsageError("abtest size needs --baseline and --mde");
   auto r = sample_size(sample_size_options_from_json(o));
@@ -101,22 +100,17 @@ int analyze(const Args& a) {
   else if (a.positional.size() > 1) throw UsageError("abtest analyze takes at most one options file");
   for (const auto& [k, v] : a.flags) {
     if (k == "variant") {
-      // NAME:VISITORS:CONVERSIONS
-      auto c2 = v.rfind(':'), c1 = c2 == std::string::npos || c2 == 0 ? std::string::npos : v.rfind(':', c2 - 1);
-      if (c1 == std::string::npos || c1 == 0) throw UsageError("--variant takes NAME:VISITORS:CONVERSIONS, got \"" + v + "\"");
-      o["variants"].push_back({{"name", v.substr(0, c1)},
-                               {"visitors", to_number(k, v.substr(c1 + 1, c2 - c1 - 1))},
-                               {"conversions", to_number(k, v.substr(c2 + 1))}});
-    } else if (k == "alpha") o["alpha"] = to_number(k, v);
+      o["variants"].push_back(variant_json(v));
+    } else if (k == "alpha") o["alpha"] = number_json(k, v);
     else if (k == "one-sided") o["twoSided"] = false;
-    else if (k == "split") o["expectedSplit"] = to_numbers(k, v);
-    else if (k == "srm-alpha") o["srmAlpha"] = to_number(k, v);
-    else if (k == "tau") o["sequentialTau"] = to_number(k, v);
-    else if (k == "seed") o["seed"] = static_cast<uint64_t>(to_number(k, v));
-    else if (k == "draws") o["draws"] = static_cast<uint64_t>(to_number(k, v));
+    else if (k == "split") o["expectedSplit"] = numbers_json(k, v);
+    else if (k == "srm-alpha") o["srmAlpha"] = number_json(k, v);
+    else if (k == "tau") o["sequentialTau"] = number_json(k, v);
+    else if (k == "seed") o["seed"] = number_json(k, v);
+    else if (k == "draws") o["draws"] = number_json(k, v);
     else if (k == "prior") {
-      auto p = to_numbers(k, v);
-      if (p.size() != 2) throw UsageError("--prior takes ALPHA,BETA");
+      auto p = numbers_json(k, v);
+      if (p.size() != 2) throw UsageError("--prior takes ALPHA,BETA, got \"" + v + "\"");
       o["prior"] = {{"alpha", p[0]}, {"beta", p[1]}};
     }
   }
@@ -212,7 +206,7 @@ int ratio(const Args& a) {
   const std::string& path = a.positional[0];
   const bool is_json = path.size() > 5 && path.substr(path.size() - 5) == ".json";
   nlohmann::json o = is_json ? read_json_file(path) : ratio_from_csv(read_text(path));
-  if (a.has("alpha")) o["alpha"] = to_number("alpha", a.get("alpha"));
+  if (a.has("alpha")) o["alpha"] = flag_number_json(a, "alpha");
   if (a.has("one-sided")) o["twoSided"] = false;
   auto r = analyze_ratio(ratio_options_from_json(o));
   if (a.has("json")) {
@@ -249,18 +243,18 @@ int ltv(int argc, char** argv) {
   if (!a.positional.empty()) throw UsageError("ltv takes no file arguments");
   nlohmann::json o = nlohmann::json::object();
   for (const auto& [k, v] : a.flags) {
-    if (k == "arpu") o["arpu"] = to_number(k, v);
-    else if (k == "churn") o["churn"] = to_number(k, v);
-    else if (k == "retention") o["retention"] = to_numbers(k, v);
-    else if (k == "cohort-revenue") o["cohortRevenue"] = to_numbers(k, v);
-    else if (k == "cohort-size") o["cohortSize"] = to_number(k, v);
+    if (k == "arpu") o["arpu"] = number_json(k, v);
+    else if (k == "churn") o["churn"] = number_json(k, v);
+    else if (k == "retention") o["retention"] = numbers_json(k, v);
+    else if (k == "cohort-revenue") o["cohortRevenue"] = numbers_json(k, v);
+    else if (k == "cohort-size") o["cohortSize"] = number_json(k, v);
     else if (k == "no-extrapolate") o["extrapolate"] = false;
-    else if (k == "margin") o["margin"] = to_number(k, v);
-    else if (k == "discount") o["discountRate"] = to_number(k, v);
-    else if (k == "cac") o["cac"] = to_number(k, v);
-    else if (k == "spend") o["marketingSpend"] = to_number(k, v);
-    else if (k == "new-customers") o["newCustomers"] = to_number(k, v);
-    else if (k == "horizon") o["horizon"] = static_cast<int64_t>(to_number(k, v));
+    else if (k == "margin") o["margin"] = number_json(k, v);
+    else if (k == "discount") o["discountRate"] = number_json(k, v);
+    else if (k == "cac") o["cac"] = number_json(k, v);
+    else if (k == "spend") o["marketingSpend"] = number_json(k, v);
+    else if (k == "new-customers") o["newCustomers"] = number_json(k, v);
+    else if (k == "horizon") o["horizon"] = number_json(k, v);
   }
   auto r = lifetime_value(ltv_options_from_json(o));
   if (a.has("json")) {

@@ -23,15 +23,6 @@ std::string read_text(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-double number_flag(const Args& a, const std::string& name) {
-  std::string v = a.get(name);
-  char* end = nullptr;
-  double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(d))
-    throw UsageError("--" + name + " needs a number, got \"" + v + "\"");
-  return d;
-}
-
 const std::vector<std::string>& fit_flags() {
   static const std::vector<std::string> f = {"model", "shape", "adstock", "bootstrap", "starts", "seed", "level",
                                              "min-points", "skip-short"};
@@ -42,16 +33,16 @@ const std::vector<std::string>& fit_flags() {
 CurveFitOptions fit_options(const Args& a) {
   nlohmann::json j = nlohmann::json::object();
   if (a.has("model")) j["model"] = a.get("model");
-  if (a.has("shape")) j["shape"] = number_flag(a, "shape");
+  if (a.has("shape")) j["shape"] = flag_number_json(a, "shape");
   if (a.has("adstock")) {
     if (a.get("adstock") == "fit") j["adstock"] = "fit";
-    else j["adstock"] = number_flag(a, "adstock");
+    else j["adstock"] = flag_number_json(a, "adstock");
   }
-  if (a.has("bootstrap")) j["bootstrap"] = number_flag(a, "bootstrap");
-  if (a.has("starts")) j["starts"] = number_flag(a, "starts");
-  if (a.has("seed")) j["seed"] = number_flag(a, "seed");
-  if (a.has("level")) j["level"] = number_flag(a, "level");
-  if (a.has("min-points")) j["minPoints"] = number_flag(a, "min-points");
+  if (a.has("bootstrap")) j["bootstrap"] = flag_number_json(a, "bootstrap");
+  if (a.has("starts")) j["starts"] = flag_number_json(a, "starts");
+  if (a.has("seed")) j["seed"] = flag_number_json(a, "seed");
+  if (a.has("level")) j["level"] = flag_number_json(a, "level");
+  if (a.has("min-points")) j["minPoints"] = flag_number_json(a, "min-points");
   if (a.has("skip-short")) j["onTooFewPoints"] = "skip";
   return curve_fit_options_from_json(j);
 }
@@ -86,11 +77,11 @@ void community_flag(const Args& a, const std::string& flag, const std::string& k
       communities[community][key] = true;
       continue;
     }
-    char* end = nullptr;
-    double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || end != v.c_str() + v.size() || !std::isfinite(d))
-      throw UsageError("--" + flag + " " + value + ": the amount must be a number");
-    communities[community][key] = d;
+    try {
+      communities[community][key] = number_json(flag, v);
+    } catch (const UsageError&) {
+      throw UsageError("--" + flag + " takes community=amount, got \"" + value + "\": the amount must be a number");
+    }
   }
 }
 
@@ -104,7 +95,7 @@ int curves(int argc, char** argv) {
     a.allow({"communities", "periods", "noise", "seed", "truth"});
     nlohmann::json j = nlohmann::json::object();
     for (const char* k : {"communities", "periods", "noise", "seed"})
-      if (a.has(k)) j[k] = number_flag(a, k);
+      if (a.has(k)) j[k] = flag_number_json(a, k);
     auto sim = history_simulation_from_json(j);
     std::cout << write_marketing_history_csv(simulate_marketing_history(sim));
     if (a.has("truth")) {
@@ -153,15 +144,15 @@ int allocate(int argc, char** argv) {
   if (a.positional.size() != 1)
     throw UsageError("allocate takes one file: a marketing history (CSV) or curves (JSON from curves fit --json)");
   nlohmann::json o = nlohmann::json::object();
-  if (a.has("budget")) o["budget"] = number_flag(a, "budget");
+  if (a.has("budget")) o["budget"] = flag_number_json(a, "budget");
   if (a.has("objective")) o["objective"] = a.get("objective");
-  if (a.has("value")) o["valuePerConversion"] = number_flag(a, "value");
-  if (a.has("max-extrapolation")) o["maxExtrapolation"] = number_flag(a, "max-extrapolation");
-  if (a.has("grid")) o["grid"] = number_flag(a, "grid");
+  if (a.has("value")) o["valuePerConversion"] = flag_number_json(a, "value");
+  if (a.has("max-extrapolation")) o["maxExtrapolation"] = flag_number_json(a, "max-extrapolation");
+  if (a.has("grid")) o["grid"] = flag_number_json(a, "grid");
   if (a.has("no-refine")) o["refine"] = false;
   if (a.has("target")) {
     o["mode"] = "target";
-    o["target"] = number_flag(a, "target");
+    o["target"] = flag_number_json(a, "target");
   } else if (a.has("profit-budget")) {
     o["mode"] = "profitBudget";
   } else if (!a.has("budget")) {

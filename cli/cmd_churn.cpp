@@ -15,12 +15,7 @@ namespace {
 nlohmann::json churn_options_json(const Args& a) {
   nlohmann::json j = nlohmann::json::object();
   auto number = [&](const char* flag, const char* key) {
-    if (!a.has(flag)) return;
-    const std::string v = a.get(flag);
-    char* end = nullptr;
-    double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end) throw UsageError(std::string("--") + flag + " takes a number, got \"" + v + "\"");
-    j[key] = d;
+    if (a.has(flag)) j[key] = flag_number_json(a, flag);
   };
   if (a.has("unit")) j["unit"] = a.get("unit");
   if (a.has("as-of")) j["asOf"] = a.get("as-of");
@@ -78,14 +73,7 @@ int churn(int argc, char** argv) {
   a.allow(known);
   if (a.positional.size() != 1) throw UsageError("churn takes one file (or - for stdin)");
   ChurnOptions options = churn_options_from_json(churn_options_json(a));
-  size_t top = 10;
-  if (a.has("top")) {
-    const std::string v = a.get("top");
-    char* end = nullptr;
-    long n = std::strtol(v.c_str(), &end, 10);
-    if (v.empty() || *end || n < 0 || n > 1000000) throw UsageError("--top takes a whole number 0..1000000");
-    top = static_cast<size_t>(n);
-  }
+  const size_t top = a.has("top") ? static_cast<size_t>(flag_integer(a, "top", 0, 1000000)) : 10;
   ChurnAnalysis r;
   if (a.has("summary")) {
     if (a.has("unit") || a.has("as-of"))

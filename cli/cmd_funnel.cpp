@@ -1,4 +1,3 @@
-#include <cstdlib>
 #include <iostream>
 
 #include "circlewise/funnel.h"
@@ -36,20 +35,16 @@ int funnel(int argc, char** argv) {
         opts["steps"].push_back(s);
         continue;
       }
-      char* end = nullptr;
-      std::string h = s.substr(colon + 1);
-      double hours = std::strtod(h.c_str(), &end);
-      if (h.empty() || *end) throw UsageError("--steps: \"" + s + "\" must be event or event:hours");
+      nlohmann::json hours;
+      try {
+        hours = number_json("steps", s.substr(colon + 1));
+      } catch (const UsageError&) {
+        throw UsageError("--steps: \"" + s + "\" must be event or event:hours");
+      }
       opts["steps"].push_back({{"event", s.substr(0, colon)}, {"withinHours", hours}});
     }
   }
-  if (a.has("window-days")) {
-    char* end = nullptr;
-    std::string v = a.get("window-days");
-    double d = std::strtod(v.c_str(), &end);
-    if (v.empty() || *end) throw UsageError("--window-days needs a number, got \"" + v + "\"");
-    opts["windowDays"] = d;
-  }
+  if (a.has("window-days")) opts["windowDays"] = flag_number_json(a, "window-days");
   if (a.has("order")) opts["order"] = a.get("order");
   if (a.has("exclude")) opts["exclude"] = split(a.get("exclude"));
   if (a.has("same-course")) opts["sameCourse"] = true;

@@ -24,10 +24,7 @@ int generate(int argc, char** argv) {
       opts[k] = v;
       continue;
     }
-    char* end = nullptr;
-    unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-    if (v.empty() || *end != '\0' || v[0] == '-') throw UsageError("--" + k + " takes a non-negative integer");
-    opts[k] = n;
+    opts[k] = number_json(k, v);
   }
   auto platform = generate_platform(synthetic_options_from_json(opts));
   std::cout << write_events_csv(platform.log);

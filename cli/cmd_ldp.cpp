@@ -15,24 +15,6 @@
 namespace circlewise::cli {
 namespace {
 
-double number_flag(const Args& a, const std::string& name, double fallback) {
-  if (!a.has(name)) return fallback;
-  const std::string v = a.get(name);
-  char* end = nullptr;
-  double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0' || !std::isfinite(x)) throw UsageError("--" + name + " takes a number");
-  return x;
-}
-
-uint64_t count_flag(const Args& a, const std::string& name, uint64_t fallback) {
-  if (!a.has(name)) return fallback;
-  const std::string v = a.get(name);
-  char* end = nullptr;
-  unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || v[0] == '-') throw UsageError("--" + name + " takes a non-negative integer");
-  return n;
-}
-
 std::string read_file(const std::string& path) {
   if (path == "-") {
     std::ostringstream s;
@@ -57,11 +39,11 @@ int plan(int argc, char** argv) {
   a.allow({"epsilon", "items", "kind", "learners", "target-error", "json"});
   if (!a.positional.empty()) throw UsageError("ldp plan takes no file arguments");
   nlohmann::json o = nlohmann::json::object();
-  if (a.has("epsilon")) o["epsilon"] = number_flag(a, "epsilon", 1);
-  if (a.has("items")) o["items"] = count_flag(a, "items", 100);
+  if (a.has("epsilon")) o["epsilon"] = flag_number_json(a, "epsilon");
+  if (a.has("items")) o["items"] = flag_number_json(a, "items");
   if (a.has("kind")) o["kind"] = a.get("kind");
-  if (a.has("learners")) o["learners"] = count_flag(a, "learners", 10000);
-  if (a.has("target-error")) o["targetError"] = number_flag(a, "target-error", 0.01);
+  if (a.has("learners")) o["learners"] = flag_number_json(a, "learners");
+  if (a.has("target-error")) o["targetError"] = flag_number_json(a, "target-error");
   LdpPlan p = plan_ldp(plan_options_from_json(o));
   if (a.has("json")) {
     std::cout << to_json(p).dump(2) << "\n";
@@ -94,9 +76,9 @@ int simulate(int argc, char** argv) {
   a.allow(known);
   EventLog log = read_log_arg(a);
   nlohmann::json o = nlohmann::json::object();
-  if (a.has("epsilon")) o["epsilon"] = number_flag(a, "epsilon", 1);
+  if (a.has("epsilon")) o["epsilon"] = flag_number_json(a, "epsilon");
   if (a.has("mechanism")) o["mechanism"] = a.get("mechanism");
-  if (a.has("seed")) o["seed"] = count_flag(a, "seed", 1);
+  if (a.has("seed")) o["seed"] = flag_number_json(a, "seed");
   if (a.has("events")) {
     nlohmann::json ev = nlohmann::json::array();
     std::stringstream s(a.get("events"));
@@ -143,7 +125,8 @@ int aggregate(int argc, char** argv) {
            "public-counts"});
   if (a.positional.size() != 1) throw UsageError("ldp aggregate takes one reports file (NDJSON, or - for stdin)");
   std::vector<std::string> names;
-  uint64_t items = count_flag(a, "items", 0);
+  // The CLI compares it with the catalogue first; the aggregator's reader then checks it at least 2.
+  uint64_t items = a.has("items") ? static_cast<uint64_t>(flag_integer(a, "items", 0, static_cast<int64_t>(kMaxDomain))) : 0;
   if (a.has("catalogue")) {
     nlohmann::json c = nlohmann::json::parse(read_file(a.get("catalogue")), nullptr, false);
     if (!c.is_array()) throw InputError("--catalogue must be a JSON array of item ids");
@@ -158,9 +141,9 @@ int aggregate(int argc, char** argv) {
   }
   if (!items) throw UsageError("give the catalogue size with --items N or --catalogue FILE");
   nlohmann::json opts = {{"items", items}};
-  if (a.has("min-epsilon")) opts["minEpsilon"] = number_flag(a, "min-epsilon", 0);
-  if (a.has("max-epsilon")) opts["maxEpsilon"] = number_flag(a, "max-epsilon", 0);
-  if (a.has("confidence")) opts["confidence"] = number_flag(a, "confidence", 0.95);
+  if (a.has("min-epsilon")) opts["minEpsilon"] = flag_number_json(a, "min-epsilon");
+  if (a.has("max-epsilon")) opts["maxEpsilon"] = flag_number_json(a, "max-epsilon");
+  if (a.has("confidence")) opts["confidence"] = flag_number_json(a, "confidence");
   opts["kind"] = "item";
   LdpAggregator item_agg(aggregator_options_from_json(opts));
   opts["kind"] = "pair";
@@ -189,7 +172,7 @@ int aggregate(int argc, char** argv) {
       if (rejected.size() < 1000) rejected.emplace_back(line_no, why);
     }
   }
-  const size_t top = count_flag(a, "top", 10);
+  const size_t top = a.has("top") ? static_cast<size_t>(flag_integer(a, "top", 0, 1000000)) : 10;
   FrequencyEstimates fi = item_agg.estimate();
   nlohmann::json out = {{"accepted", item_agg.accepted() + pair_agg.accepted()},
                         {"rejected", rejected_total},
@@ -203,8 +186,8 @@ int aggregate(int argc, char** argv) {
   if (a.has("model")) {
     if (names.empty()) throw UsageError("--model needs --catalogue (the item ids)");
     nlohmann::json mo = nlohmann::json::object();
-    if (a.has("k")) mo["k"] = count_flag(a, "k", 20);
-    if (a.has("top-items")) mo["topItems"] = count_flag(a, "top-items", 300);
+    if (a.has("k")) mo["k"] = flag_number_json(a, "k");
+    if (a.has("top-items")) mo["topItems"] = flag_number_json(a, "top-items");
     std::vector<ModelItem> cat(names.size());
     for (size_t i = 0; i < names.size(); ++i) cat[i].id = cat[i].title = names[i];
     LdpModelOptions lo = ldp_model_options_from_json(mo);

@@ -37,22 +37,14 @@ std::vector<std::string> split_list(const std::string& v) {
   return out;
 }
 
-double number_flag(const Args& a, const std::string& name) {
-  const std::string v = a.get(name);
-  char* end = nullptr;
-  double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end != '\0') throw UsageError("--" + name + " takes a number");
-  return d;
-}
-
 // The model options given as flags, as the JSON the core validates (one set of checks).
 nlohmann::json model_options(const Args& a) {
   nlohmann::json o = nlohmann::json::object();
   if (a.has("method")) o["method"] = a.get("method");
-  if (a.has("k")) o["k"] = static_cast<int64_t>(number_flag(a, "k"));
-  if (a.has("shrinkage")) o["shrinkage"] = number_flag(a, "shrinkage");
-  if (a.has("ease-lambda")) o["easeLambda"] = number_flag(a, "ease-lambda");
-  if (a.has("min-support")) o["minSupport"] = number_flag(a, "min-support");
+  if (a.has("k")) o["k"] = flag_number_json(a, "k");
+  if (a.has("shrinkage")) o["shrinkage"] = flag_number_json(a, "shrinkage");
+  if (a.has("ease-lambda")) o["easeLambda"] = flag_number_json(a, "ease-lambda");
+  if (a.has("min-support")) o["minSupport"] = flag_number_json(a, "min-support");
   if (a.has("events")) o["events"] = split_list(a.get("events"));
   if (a.has("titles")) {
     try {
@@ -135,7 +127,7 @@ int recommend(const Args& a) {
     else h.push_back({x.substr(colon + 1), x.substr(0, colon)});
   }
   nlohmann::json o = nlohmann::json::object();
-  if (a.has("n")) o["n"] = static_cast<int64_t>(number_flag(a, "n"));
+  if (a.has("n")) o["n"] = flag_number_json(a, "n");
   if (a.has("community")) o["community"] = a.get("community");
   if (a.has("exclude")) o["exclude"] = split_list(a.get("exclude"));
   RecommendResult r = rec.recommend(h, recommend_options_from_json(o));
@@ -163,22 +155,16 @@ int evaluate(const Args& a) {
   a.allow(known);
   if (a.positional.size() != 1) throw UsageError("model evaluate takes one event log (or - for stdin)");
   nlohmann::json o = {{"model", model_options(a)}};
-  if (a.has("n")) o["n"] = static_cast<int64_t>(number_flag(a, "n"));
-  if (a.has("max-cases")) o["maxCases"] = static_cast<int64_t>(number_flag(a, "max-cases"));
-  if (a.has("seed")) o["seed"] = static_cast<int64_t>(number_flag(a, "seed"));
+  if (a.has("n")) o["n"] = flag_number_json(a, "n");
+  if (a.has("max-cases")) o["maxCases"] = flag_number_json(a, "max-cases");
+  if (a.has("seed")) o["seed"] = flag_number_json(a, "seed");
   if (a.has("ease")) o["ease"] = true;
   if (a.has("ldp-epsilons")) {
-    o["ldpEpsilons"] = nlohmann::json::array();
-    for (const auto& e : split_list(a.get("ldp-epsilons"))) {
-      char* end = nullptr;
-      double d = std::strtod(e.c_str(), &end);
-      if (*end != '\0') throw UsageError("--ldp-epsilons takes numbers separated by commas, e.g. 0.5,1,2,4,8");
-      o["ldpEpsilons"].push_back(d);
-    }
+    o["ldpEpsilons"] = numbers_json("ldp-epsilons", a.get("ldp-epsilons"));
   }
-  if (a.has("ldp-seed")) o["ldpSeed"] = static_cast<int64_t>(number_flag(a, "ldp-seed"));
-  if (a.has("ldp-top-items")) o["ldpTopItems"] = static_cast<int64_t>(number_flag(a, "ldp-top-items"));
-  if (a.has("ldp-min-z")) o["ldpMinZ"] = a.get("ldp-min-z") == "auto" ? nlohmann::json("auto") : nlohmann::json(number_flag(a, "ldp-min-z"));
+  if (a.has("ldp-seed")) o["ldpSeed"] = flag_number_json(a, "ldp-seed");
+  if (a.has("ldp-top-items")) o["ldpTopItems"] = flag_number_json(a, "ldp-top-items");
+  if (a.has("ldp-min-z")) o["ldpMinZ"] = a.get("ldp-min-z") == "auto" ? nlohmann::json("auto") : flag_number_json(a, "ldp-min-z");
   EvaluationOptions eo = evaluation_options_from_json(o);
   EvaluationResult r = evaluate_leave_last_out(read_log_arg(a), eo);
   if (a.has("json")) {

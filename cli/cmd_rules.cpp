@@ -1,4 +1,3 @@
-#include <cstdlib>
 #include <iostream>
 
 #include "circlewise/association_rules.h"
@@ -6,14 +5,6 @@
 
 namespace circlewise::cli {
 namespace {
-
-// Flag values become JSON options, so the CLI and JS share one validation (and its messages).
-nlohmann::json number_flag(const std::string& flag, const std::string& v) {
-  char* end = nullptr;
-  double x = std::strtod(v.c_str(), &end);
-  if (v.empty() || *end) throw UsageError("--" + flag + " needs a number, got \"" + v + "\"");
-  return x;
-}
 
 nlohmann::json list_flag(const std::string& v) {
   nlohmann::json a = nlohmann::json::array();
@@ -49,7 +40,7 @@ int rules(int argc, char** argv) {
   if (a.positional.size() != 1) throw UsageError("rules takes one event log file (or - for stdin)");
   nlohmann::json opts = nlohmann::json::object();
   for (const auto& [flag, key] : numeric)
-    if (a.has(flag)) opts[key] = number_flag(flag, a.get(flag));
+    if (a.has(flag)) opts[key] = flag_number_json(a, flag);  // the reader checks ranges, integers
   for (const auto& [flag, key] : text)
     if (a.has(flag)) opts[key] = a.get(flag);
   if (a.has("events")) opts["events"] = list_flag(a.get("events"));

@@ -11,14 +11,6 @@ namespace circlewise::cli {
 
 namespace {
 
-// Command-line numbers go through the same option validation as the JS API's JSON options.
-nlohmann::json number_flag(const Args& a, const std::string& flag) {
-  const std::string v = a.get(flag);
-  nlohmann::json j = nlohmann::json::parse(v, nullptr, false);
-  if (j.is_discarded() || !j.is_number()) throw UsageError("--" + flag + " takes a number, got \"" + v + "\"");
-  return j;
-}
-
 std::string csv_field(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string q = "\"";
@@ -44,7 +36,7 @@ int segment(int argc, char** argv) {
                                                          {"n-init", "nInit"},   {"max-iter", "maxIter"},
                                                          {"tol", "tol"},        {"silhouette-sample", "silhouetteSample"}};
   for (const auto& [flag, key] : numeric)
-    if (a.has(flag)) opts[key] = number_flag(a, flag);
+    if (a.has(flag)) opts[key] = flag_number_json(a, flag);
   if (a.has("auto-k")) opts["autoK"] = true;
   if (a.has("algorithm")) opts["algorithm"] = a.get("algorithm");
   if (a.has("as-of")) opts["asOf"] = a.get("as-of");

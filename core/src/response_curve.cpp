@@ -656,16 +656,21 @@ HistorySimulation history_simulation_from_json(const nlohmann::json& j) {
   if (j.is_object()) {
     for (auto it = j.begin(); it != j.end(); ++it) {
       const auto& v = it.value();
-      auto num = [&](double lo, double hi) {
-        if (!v.is_number() || !(v.get<double>() >= lo && v.get<double>() <= hi))
-          throw InputError("option \"" + it.key() + "\" must be a number in [" + format_number(lo) + ", " +
-                           format_number(hi) + "]");
+      auto bound = [](double x, bool integer) {  // "1000", not format_number's shortest "1e+03"
+        return integer ? std::to_string(static_cast<long long>(x)) : format_number(x);
+      };
+      // Counts and the seed must be whole: truncating 10.5 periods to 10 would pass silently.
+      auto num = [&](double lo, double hi, bool integer = false) {
+        if (!v.is_number() || !(v.get<double>() >= lo && v.get<double>() <= hi) ||
+            (integer && v.get<double>() != std::floor(v.get<double>())))
+          throw InputError("option \"" + it.key() + "\" must be " + (integer ? "an integer" : "a number") + " in [" +
+                           bound(lo, integer) + ", " + bound(hi, integer) + "]");
         return v.get<double>();
       };
-      if (it.key() == "communities") communities = static_cast<size_t>(num(1, 1000));
-      else if (it.key() == "periods") periods = static_cast<size_t>(num(2, 10000));
+      if (it.key() == "communities") communities = static_cast<size_t>(num(1, 1000, true));
+      else if (it.key() == "periods") periods = static_cast<size_t>(num(2, 10000, true));
       else if (it.key() == "noise") noise = num(0, 2);
-      else if (it.key() == "seed") seed = static_cast<uint64_t>(num(0, 9007199254740991.0));
+      else if (it.key() == "seed") seed = static_cast<uint64_t>(num(0, 9007199254740991.0, true));
       else throw InputError("unknown simulation option " + quote_value(it.key()) + " (known: communities, periods, noise, seed)");
     }
   }

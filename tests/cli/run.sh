@@ -86,7 +86,7 @@ bad "curves negative money" 1 "must be >= 0" -- curves fit "$dir/hist_neg.csv"
 bad "curves duplicate rows" 1 'period "1" of community "a" already appeared' -- curves metrics "$dir/hist_dup.csv"
 bad "curves invalid UTF-8" 1 "is not valid UTF-8" -- curves metrics "$dir/hist_utf8.csv"
 bad "allocate negative budget" 1 'option "budget" must be in [0, infinity], got -5' -- allocate "$dir/hist.csv" --budget -5
-bad "allocate infinite budget" 2 '--budget needs a number, got "inf"' -- allocate "$dir/hist.csv" --budget inf
+bad "allocate infinite budget" 2 '--budget takes a number, got "inf"' -- allocate "$dir/hist.csv" --budget inf
 bad "model empty" 1 "model file is empty" -- model info "$dir/empty"
 bad "model version mismatch" 1 "model file format version 2 is not supported" -- model info "$dir/m2.cwm"
 bad "model truncated" 1 "model file is truncated" -- model info "$dir/m_cut.cwm"
@@ -104,6 +104,31 @@ bad "abtest duplicate variants" 1 'variant name "a" is used twice' -- abtest ana
 bad "abtest rate out of range" 1 'option "baselineRate" must be between 0 and 1' -- abtest size --baseline 2 --mde 0.1
 bad "ltv negative money" 1 'option "arpu" must be 0 or more, got -5' -- ltv --arpu -5 --churn 0.1
 bad "ltv NaN" 2 '--arpu takes a number, got "nan"' -- ltv --arpu nan --churn 0.1
+# Number flags: one parser (cli/args.h number_json) for every command. Not entirely a finite decimal
+# number (text after it, nan/inf, overflow, hex, spaces) is bad usage naming the flag and the value; a
+# fraction where an integer is needed reaches the option reader, which refuses it by name (never truncated).
+bad "abtest fractional variants" 1 'option "variants" must be a non-negative integer' -- abtest size --baseline 0.1 --mde 0.02 --variants 2.5
+bad "abtest negative seed" 1 'option "seed" must be a non-negative integer' -- abtest analyze --variant a:100:10 --variant b:100:12 --seed -1
+bad "ltv fractional horizon" 1 'option "horizon" must be an integer number of periods' -- ltv --arpu 5 --churn 0.1 --horizon 12.5
+bad "allocate hex budget" 2 '--budget takes a number, got "0x10"' -- allocate "$dir/hist.csv" --budget 0x10
+bad "curves fractional periods" 1 'option "periods" must be an integer in [2, 10000]' -- curves simulate --periods 10.5
+bad "churn NaN margin" 2 '--margin takes a number, got "nan"' -- churn "$dir/events.csv" --margin nan
+bad "churn fractional top" 2 '--top must be an integer in [0, 1000000], got "2.5"' -- churn "$dir/events.csv" --top 2.5
+bad "funnel infinite window" 2 '--window-days takes a number, got "inf"' -- funnel "$dir/events.csv" --window-days inf
+bad "funnel overflowing window" 2 '--window-days takes a number, got "1e999"' -- funnel "$dir/events.csv" --window-days 1e999
+bad "generate not a number" 2 '--learners takes a number, got "5x"' -- generate --learners 5x
+bad "generate leading space" 2 '--learners takes a number, got " 5"' -- generate --learners " 5"
+bad "ldp hex epsilon" 2 '--epsilon takes a number, got "0x10"' -- ldp plan --epsilon 0x10
+bad "ldp aggregate fractional top" 2 '--top must be an integer in [0, 1000000], got "2.5"' -- ldp aggregate "$dir/empty" --items 5 --top 2.5
+bad "model fractional n" 1 'option "n" must be an integer between 1 and 1000' -- model recommend "$dir/m.json" --history a --n 3.5
+bad "model fractional k" 1 'option "k" must be an integer between 1 and 1000' -- model build "$dir/events.csv" -o "$dir/mk.json" --k 5.5
+bad "model NaN in a list" 2 '--ldp-epsilons takes numbers separated by commas, got "1,nan"' -- model evaluate "$dir/events.csv" --ldp-epsilons 1,nan
+bad "rules NaN lift" 2 '--min-lift takes a number, got "nan"' -- rules "$dir/events.csv" --min-lift nan
+bad "segment leading space" 2 '--tol takes a number, got " 5"' -- segment "$dir/events.csv" --tol " 5"
+check "number flags take every decimal form: .1, 2e-2, +2, 1e2, -0" "$(cmp -s <("$cli" abtest size --baseline .1 --mde 2e-2 --variants +2 --json) <("$cli" abtest size --baseline 0.1 --mde 0.02 --variants 2 --json) && cmp -s <("$cli" generate --learners 1e2 --seed -0) <("$cli" generate --learners 100 --seed 0); echo $?)"
+# 2^53 and 2^53 + 1 are one double: read through strtod both seeds gave the same Monte-Carlo draws.
+seeded() { "$cli" abtest analyze --variant a:100:10 --variant b:100:12 --variant c:100:11 --json --seed "$1"; }
+check "an integer flag is exact to 64 bits (a seed is not rounded through a double)" "$(! cmp -s <(seeded 9007199254740992) <(seeded 9007199254740993); echo $?)"
 # Via a file: grep -q stops reading at the first match, and under pipefail the writer's SIGPIPE would fail the check.
 "$cli" --help > "$dir/help.txt"
 check "--help lists inspect" "$(grep -q 'inspect' "$dir/help.txt"; echo $?)"

@@ -300,6 +300,16 @@ TEST(ResponseCurve, OptionsRejectOutOfRangeValuesNamingThem) {
             std::string::npos);
 }
 
+TEST(ResponseCurve, SimulationOptionsRefuseFractionalCountsInsteadOfTruncating) {
+  EXPECT_EQ(error_of([] { history_simulation_from_json(nlohmann::json{{"periods", 10.5}}); }),
+            "option \"periods\" must be an integer in [2, 10000]");
+  EXPECT_EQ(error_of([] { history_simulation_from_json(nlohmann::json{{"communities", 2.5}}); }),
+            "option \"communities\" must be an integer in [1, 1000]");
+  EXPECT_NE(error_of([] { history_simulation_from_json(nlohmann::json{{"seed", 1.5}}); }).find("\"seed\" must be an integer"),
+            std::string::npos);
+  EXPECT_EQ(history_simulation_from_json(nlohmann::json{{"communities", 3}, {"periods", 10.0}}).periods, 10u);
+}
+
 TEST(ResponseCurve, JsonRoundTripKeepsParametersAndSamples) {
   HistorySimulation sim;
   sim.communities = {"A"};

@@ -141,7 +141,8 @@ const CONTRACT = {
     ['wrong type', () => cw.historyMetrics(5), /must be CSV text or an array of row objects/],
   ],
   simulateMarketingHistory: [
-    ['huge', () => cw.simulateMarketingHistory({ communities: 1e6 }), /"communities" must be a number in \[1, 1e\+03\]/],
+    ['huge', () => cw.simulateMarketingHistory({ communities: 1e6 }), /"communities" must be an integer in \[1, 1000\]/],
+    ['fractional periods', () => cw.simulateMarketingHistory({ periods: 10.5 }), /"periods" must be an integer in \[2, 10000\]/],
   ],
   allocate: [
     ['NaN', () => cw.allocate(curves, { budget: Number.NaN }), /"budget" must be a number >= 0/],
