@@ -4,10 +4,9 @@
 // ingest of a generated CSV (readEvents). Results must be identical; prints min and median per build.
 // A tree is a directory holding web/ and dist/ (e.g. `cp -r web package.json X/` and the build's dist/).
 // Usage: node bench/ab_builds.mjs <treeA> <treeB> [--repeat 15] [--events 1000000]
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { hasRetail, retailBaskets, syntheticBaskets } from './baskets.mjs';
 
 const [dirA, dirB] = process.argv.slice(2, 4);
 if (!dirB) throw new Error('usage: node bench/ab_builds.mjs <treeA> <treeB> [--repeat N] [--events N]');
@@ -15,38 +14,6 @@ const arg = (name, def) => { const i = process.argv.indexOf(`--${name}`); return
 const REPEAT = arg('repeat', 15), EVENTS = arg('events', 1_000_000);
 const loadTree = async (d) => (await import(pathToFileURL(resolve(d, 'web/index.js')).href)).load();
 const builds = [['A', await loadTree(dirA)], ['B', await loadTree(dirB)]];
-const RETAIL = new URL('../../shared/data/online-retail-uci/online_retail.csv.xz', import.meta.url);
-
-function syntheticBaskets(cw) {
-  const ds = cw.generatePlatform({ seed: 1, learners: 100_000, courses: 60 });
-  const lines = ds.toCSV().split('\n');
-  ds.close();
-  const head = lines[0].split(',');
-  const [iu, ii, ie] = ['user_id', 'item_id', 'event'].map((c) => head.indexOf(c));
-  const byUser = new Map();
-  for (let k = 1; k < lines.length; k++) {
-    const f = lines[k].split(',');
-    if (f[ie] !== 'purchase') continue;
-    if (!byUser.has(f[iu])) byUser.set(f[iu], new Set());
-    byUser.get(f[iu]).add(f[ii]);
-  }
-  return [...byUser.values()].map((s) => [...s]);
-}
-
-function retailBaskets() {
-  const out = spawnSync('xz', ['-dc', RETAIL.pathname], { maxBuffer: 1 << 30, encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`xz failed: ${out.stderr}`);
-  const byInvoice = new Map();
-  for (const line of out.stdout.split('\n').slice(1)) {
-    if (!line) continue;
-    const comma = line.indexOf(',');
-    const invoice = line.slice(0, comma);
-    if (invoice.startsWith('C')) continue;
-    if (!byInvoice.has(invoice)) byInvoice.set(invoice, new Set());
-    byInvoice.get(invoice).add(line.slice(comma + 1, line.indexOf(',', comma + 1)));
-  }
-  return [...byInvoice.values()].map((s) => [...s]);
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
@@ -75,8 +42,8 @@ await compare(`ingest ${EVENTS} events (readEvents, string)`, async (cw) => {
   ds.close();
   return n;
 });
-const sets = [['synthetic', syntheticBaskets(builds[0][1]), [0.01, 0.002, 0.0005]]];
-if (existsSync(RETAIL)) sets.push(['retail', retailBaskets(), [0.03, 0.02, 0.01]]);
+const sets = [['synthetic', syntheticBaskets(builds[0][1], 100_000), [0.01, 0.002, 0.0005]]];
+if (hasRetail()) sets.push(['retail', retailBaskets(), [0.03, 0.02, 0.01]]);
 for (const [name, baskets, supports] of sets) {
   for (const minSupport of supports) {
     await compare(`frequentItemsets ${name} minSupport ${minSupport}`,

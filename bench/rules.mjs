@@ -11,53 +11,17 @@
 // circlewise's time includes encoding the baskets into the heap and decoding the result.
 //
 // Usage: node bench/rules.mjs [--learners N] [--repeat R] [--no-retail]
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { FPGrowth } from 'node-fpgrowth';
 import { load } from '../web/index.js';
+import { hasRetail, retailBaskets, syntheticBaskets } from './baskets.mjs';
 
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 const LEARNERS = arg('learners', 100_000), REPEAT = arg('repeat', 3);
-const RETAIL = new URL('../../shared/data/online-retail-uci/online_retail.csv.xz', import.meta.url);
 
 const cw = await load();
-
-function syntheticBaskets(learners) {
-  const ds = cw.generatePlatform({ seed: 1, learners, courses: 60 });
-  const byUser = new Map();
-  const lines = ds.toCSV().split('\n');
-  ds.close();
-  const head = lines[0].split(',');
-  const [iu, ii, ie] = ['user_id', 'item_id', 'event'].map((c) => head.indexOf(c));
-  for (let k = 1; k < lines.length; k++) {
-    const f = lines[k].split(',');
-    if (f[ie] !== 'purchase') continue;
-    if (!byUser.has(f[iu])) byUser.set(f[iu], new Set());
-    byUser.get(f[iu]).add(f[ii]);
-  }
-  return [...byUser.values()].map((s) => [...s]);
-}
-
-function retailBaskets() {
-  const out = spawnSync('xz', ['-dc', RETAIL.pathname], { maxBuffer: 1 << 30, encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`xz failed: ${out.stderr}`);
-  const byInvoice = new Map();
-  const lines = out.stdout.split('\n');
-  for (let k = 1; k < lines.length; k++) {
-    const line = lines[k];
-    if (!line) continue;
-    const comma = line.indexOf(',');
-    const invoice = line.slice(0, comma);
-    if (invoice.startsWith('C')) continue;
-    const code = line.slice(comma + 1, line.indexOf(',', comma + 1));
-    if (!byInvoice.has(invoice)) byInvoice.set(invoice, new Set());
-    byInvoice.get(invoice).add(code);
-  }
-  return [...byInvoice.values()].map((s) => [...s]);
-}
 
 const key = (items) => [...items].map(String).sort().join('\u0001');
 
@@ -94,8 +58,8 @@ async function compare(name, baskets, supports) {
 }
 
 const rows = [];
-rows.push(...await compare(`synthetic platform (${LEARNERS} learners, 60 courses)`, syntheticBaskets(LEARNERS), [0.01, 0.002, 0.0005]));
-if (!process.argv.includes('--no-retail') && existsSync(RETAIL)) {
+rows.push(...await compare(`synthetic platform (${LEARNERS} learners, 60 courses)`, syntheticBaskets(cw, LEARNERS), [0.01, 0.002, 0.0005]));
+if (!process.argv.includes('--no-retail') && hasRetail()) {
   rows.push(...await compare('UCI Online Retail invoices', retailBaskets(), [0.03, 0.02, 0.01]));
 } else {
   console.log('\n(UCI Online Retail not found or --no-retail: skipped)');
