@@ -44,7 +44,7 @@ bool boolean(const nlohmann::json& v, const std::string& name) {
 
 uint64_t count(const nlohmann::json& v, const std::string& name) {
   if (!v.is_number_integer() || (v.is_number_integer() && !v.is_number_unsigned() && v.get<int64_t>() < 0))
-    throw InputError("option \"" + name + "\" must be a non-negative integer");
+    throw InputError("option \"" + name + "\" must be a non-negative integer (at most 18446744073709551615)");
   return v.get<uint64_t>();
 }
 

@@ -566,7 +566,7 @@ LdpSimulationOptions ldp_simulation_options_from_json(const nlohmann::json& j) {
       o.auto_mechanism = it->get<std::string>() == "auto";
       if (!o.auto_mechanism) o.mechanism = mechanism_from_name(it->get<std::string>());
     } else if (k == "seed") {
-      if (!is_json_uint(*it)) throw InputError("option \"seed\" must be a non-negative integer");
+      if (!is_json_uint(*it)) throw InputError("option \"seed\" must be a non-negative integer (at most 18446744073709551615)");
       o.seed = it->get<uint64_t>();
     } else if (k == "events") {
       if (!it->is_array() || it->empty()) throw InputError("option \"events\" must be a non-empty array of event names");

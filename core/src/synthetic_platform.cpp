@@ -278,8 +278,9 @@ SyntheticOptions synthetic_options_from_json(const nlohmann::json& j) {
       o.start_ms = t.ms;
       continue;
     }
-    if (!v.is_number_integer() || v.get<int64_t>() < 0)
-      throw InputError("option \"" + k + "\" must be a non-negative integer");
+    // Unsigned first: a seed of 2^63 or more is valid but negative as int64.
+    if (!v.is_number_unsigned() && (!v.is_number_integer() || v.get<int64_t>() < 0))
+      throw InputError("option \"" + k + "\" must be a non-negative integer (at most 18446744073709551615)");
     auto n = v.get<uint64_t>();
     if (k == "seed") o.seed = n;
     else if (k == "learners") o.learners = n;

@@ -148,6 +148,17 @@ TEST(SyntheticPlatform, RejectsOutOfRangeOptionsByName) {
   }
   EXPECT_THROW(synthetic_options_from_json(nlohmann::json::parse(R"({"learnrs":5})")), std::exception);
   EXPECT_THROW(synthetic_options_from_json(nlohmann::json::parse(R"({"seed":-1})")), std::exception);
+  // Any uint64 seed is a seed: 2^63 and 2^64-1 are accepted exactly; 2^64 is refused with the bound.
+  EXPECT_EQ(synthetic_options_from_json(nlohmann::json::parse(R"({"seed":9223372036854775808})")).seed,
+            9223372036854775808ull);
+  EXPECT_EQ(synthetic_options_from_json(nlohmann::json::parse(R"({"seed":18446744073709551615})")).seed,
+            18446744073709551615ull);
+  try {
+    synthetic_options_from_json(nlohmann::json::parse(R"({"seed":18446744073709551616})"));
+    FAIL();
+  } catch (const std::exception& e) {
+    EXPECT_STREQ(e.what(), "option \"seed\" must be a non-negative integer (at most 18446744073709551615)");
+  }
 }
 
 // The committed fixture was written by this generator; the WASM build is checked against the same
