@@ -152,6 +152,7 @@ export function setupRatio(cw, { onChange = () => {} } = {}) {
     } catch (e) {
       fieldMsg(fileMsg, `${name}: ${e.message}`);
       out.classList.add('stale'); // the numbers on screen are the previous file's
+      ++ticket; // and a calculation still running for it (e.g. from a field's change on blur) must not un-grey them
       return false;
     }
     data = parsed;
